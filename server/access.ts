@@ -1,0 +1,28 @@
+/**
+ * Who may do what: one table, deny by default. Every route and socket event names one permission here
+ * (or is public); a test walks every route against every role.
+ */
+import type { Role } from '../protocol/schemas.js';
+
+export const PERMISSIONS = {
+  'products:read': ['cashier', 'stock_clerk', 'supervisor'],
+  'products:write': ['supervisor'],
+  'stock:receive': ['stock_clerk', 'supervisor'],
+  'receipts:read': ['stock_clerk', 'supervisor'],
+  'holds:use': ['cashier', 'supervisor'],
+  'holds:force': ['supervisor'],
+  'sales:complete': ['cashier', 'supervisor'],
+  'sales:return': ['cashier', 'supervisor'],
+  'invoices:read': ['cashier', 'stock_clerk', 'supervisor'],
+  'serials:read': ['cashier', 'stock_clerk', 'supervisor'],
+  'customers:read': ['cashier', 'supervisor'],
+  'customers:write': ['cashier', 'supervisor'],
+  'staff:manage': ['supervisor'],
+  'terminals:manage': ['supervisor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function allows(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}

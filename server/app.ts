@@ -1,0 +1,137 @@
+/** The Express app: security headers, JSON bodies, the route table, the web app, and typed errors. */
+import { existsSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { ErrorBody } from '../protocol/errors.js';
+import { allows } from './access.js';
+import type { Deps } from './deps.js';
+import { routeTable, type RequestContext, type RouteSpec } from './routes.js';
+import type { Services } from './services/index.js';
+import { ensureScriptsLoaded, SCRIPT_NAMES } from './store/scripts.js';
+import { HubError } from './store/errors.js';
+
+/** Largest JSON body: a receipt of 100,000 serials fits. */
+export const BODY_LIMIT = '8mb';
+const CLIENT_DIST = new URL('../dist/', import.meta.url);
+
+function bearer(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Browsers send Origin: only the hub's own origin and the configured ones may call the API. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+  if (!origin) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function mount(deps: Deps, services: Services, spec: RouteSpec): RequestHandler {
+  return async (req, res) => {
+    let caller: RequestContext['caller'] = null;
+    if (spec.access === 'admin') {
+      const token = bearer(req);
+      if (!deps.config.ADMIN_TOKEN) throw new HubError('FORBIDDEN', 'operator routes are off (set ADMIN_TOKEN)');
+      if (!token || !sameSecret(token, deps.config.ADMIN_TOKEN)) throw new HubError('UNAUTHENTICATED', 'operator token required');
+    } else if (spec.access !== 'public') {
+      caller = await services.access.authenticate(bearer(req));
+      if (spec.access !== 'session' && !allows(caller.session.role, spec.access)) {
+        throw new HubError('FORBIDDEN', `a ${caller.session.role} may not do this`);
+      }
+    }
+    const body = await spec.handler({
+      params: req.params as Record<string, string>,
+      query: req.query,
+      body: req.body,
+      headers: req.headers,
+      address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      caller,
+    });
+    res.status(spec.status ?? 200).json(body);
+  };
+}
+
+export function errorBody(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof HubError) {
+    return { status: err.status, body: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  }
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') return { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: `the body is over ${BODY_LIMIT}` } };
+  if (e?.type === 'entity.parse.failed') return { status: 400, body: { code: 'BAD_JSON', message: 'the body is not valid JSON' } };
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return { status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send JSON in UTF-8' } };
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request could not be read' } };
+  }
+  return { status: 500, body: { code: 'INTERNAL', message: 'the hub failed; nothing was written by this request' } };
+}
+
+export function createApp(deps: Deps, services: Services) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] } },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      // After a Redis restart or SCRIPT FLUSH the scripts are loaded again here (calls reload them anyway).
+      await ensureScriptsLoaded(deps.redis);
+      res.json({ ok: true, redis: 'up', scripts: SCRIPT_NAMES.length });
+    } catch (err) {
+      res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${(err as Error).message}` });
+    }
+  });
+
+  app.use('/api', (req, _res, next) => {
+    if (!originAllowed(req.headers.origin, req.headers.host, deps.config.ALLOWED_ORIGINS)) {
+      return next(new HubError('ORIGIN_REFUSED', `origin ${req.headers.origin} is not allowed`));
+    }
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      return next(new HubError('UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+    }
+    next();
+  });
+  app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
+
+  const router = express.Router();
+  for (const spec of routeTable(services)) router[spec.method](spec.path, mount(deps, services, spec));
+  app.use(router);
+  app.use('/api', (_req, _res, next) => next(new HubError('ROUTE_NOT_FOUND', 'no such route')));
+
+  if (existsSync(CLIENT_DIST)) {
+    app.use(express.static(CLIENT_DIST.pathname, { index: 'index.html', maxAge: '1h' }));
+    app.get('/{*path}', (_req, res) => res.sendFile('index.html', { root: CLIENT_DIST.pathname }));
+  }
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const { status, body } = errorBody(err);
+    if (status >= 500) deps.log.error({ err, method: req.method, path: req.path }, 'request failed');
+    else deps.log.debug({ code: body.code, method: req.method, path: req.path }, 'request refused');
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,54 @@
+/** Configuration from the environment, validated once at start-up; each bad value gets its own message. */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Env = z.object({
+  /** HTTP port of the hub. @default 3000 */
+  PORT: int(0, 65535).default(3000),
+  /** Address to listen on; registers reach the hub over the store's network. @default 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** An external Redis (redis://, rediss:// or unix path). Unset: the hub runs its own redis-server. */
+  REDIS_URL: z.string().url().optional(),
+  /** Where the hub's own redis-server keeps its AOF. @default ./data */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** The redis-server binary for the embedded Redis. @default redis-server */
+  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  /** Seed a demo store on an empty Redis. @default 1 */
+  SEED_DEMO: bool.default(true),
+  /** Lease of a hold: renewed while the register is connected; when it disconnects, its grace period. @default 120000 */
+  HOLD_LEASE_MS: int(1_000, 3_600_000).default(120_000),
+  /** How often the sweeper looks for expired holds. @default 1000 */
+  SWEEP_INTERVAL_MS: int(50, 60_000).default(1_000),
+  /** Staff session lifetime. @default 43200 (12 hours) */
+  SESSION_TTL_S: int(60, 7 * 86_400).default(43_200),
+  /** Bearer token for the operator routes (creating stores); unset disables them. */
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN must be at least 24 characters').optional(),
+  /** Comma-separated origins allowed to call the hub from a browser; the hub's own origin always is. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  /** Failed PIN attempts allowed per staff member (and, times 4, per address) in 15 minutes. @default 5 */
+  LOGIN_ATTEMPTS: int(1, 1000).default(5),
+  /** pino log level. @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof Env> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`bad configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,22 @@
+/** What every service needs: the Redis connection, its scripts, the configuration and the logger. */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Scripts, SessionRecord } from './store/scripts.js';
+
+export interface Deps {
+  redis: Redis;
+  scripts: Scripts;
+  config: Config;
+  log: Logger;
+}
+
+/** The authenticated caller of a request. */
+export interface Caller {
+  storeId: string;
+  session: SessionRecord;
+  sessionHash: string;
+  staffId: string;
+  /** The register the session was opened on, or null for a back-office session. */
+  terminalId: string | null;
+}

@@ -1,0 +1,64 @@
+/** Starts the hub: configuration, Redis (its own redis-server unless REDIS_URL is set), HTTP, demo seed. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startHub } from './hub.js';
+import { createLogger } from './logger.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { DEMO_STAFF, DEMO_STORE, seedDemo } from './seed.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+const log = createLogger(config.LOG_LEVEL);
+
+let embedded: EmbeddedRedis | null = null;
+if (!config.REDIS_URL) {
+  try {
+    embedded = await startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN });
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  // If this process dies without running its shutdown, the redis-server must not outlive it.
+  process.on('exit', () => embedded?.process.kill('SIGTERM'));
+  log.info({ socket: embedded.socket, dir: config.dataDir }, 'started redis-server (AOF, fsync always)');
+}
+
+const hub = await startHub(config, log, config.REDIS_URL ?? embedded!.url);
+const url = `http://localhost:${hub.port}`;
+log.info({ url }, 'serialhub is listening');
+
+if (config.SEED_DEMO) {
+  const seeded = await seedDemo(hub);
+  if (seeded) {
+    writeFileSync(join(config.dataDir, 'demo-registers.json'), JSON.stringify(seeded.registers, null, 2), { mode: 0o600 });
+    const staff = DEMO_STAFF.map((s) => `    ${s.role.padEnd(11)} staff code ${s.code}  PIN ${s.pin}`).join('\n');
+    console.log(`
+  Demo store seeded. Open ${url} and log in to store "${DEMO_STORE}":
+${staff}
+  Two registers are paired; their device tokens are in ${join(config.dataDir, 'demo-registers.json')}.
+  From a shell:  curl -s ${url}/api/sessions -H 'content-type: application/json' \\
+                   -d '{"storeId":"${DEMO_STORE}","staffCode":"1001","pin":"1111"}'
+`);
+  }
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  await hub.close().catch((err) => log.warn({ err }, 'closing the hub failed'));
+  if (embedded) await embedded.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

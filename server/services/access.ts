@@ -1,0 +1,170 @@
+/** Stores, staff, sessions and registers: login with PIN, pairing with one-time codes, revocation. */
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Role } from '../../protocol/schemas.js';
+import type { Caller, Deps } from '../deps.js';
+import { HubError } from '../store/errors.js';
+import { GLOBAL_STORES_KEY, LOGIN_LIMIT_PREFIX, storeKeys } from '../store/keys.js';
+import type { SessionRecord, StaffRecord, TerminalRecord } from '../store/scripts.js';
+import { DUMMY_PIN_HASH, hashPin, hashToken, newPairingCode, newToken, storeOfToken, verifyPin } from './secrets.js';
+
+const LOGIN_WINDOW_S = 15 * 60;
+const PAIRING_CODE_TTL_S = 10 * 60;
+/** Per address, allow this many times the per-staff budget (a shop shares one address). */
+const ADDRESS_ATTEMPTS_FACTOR = 4;
+
+export type PublicStaff = Omit<StaffRecord, 'pinHash'>;
+
+function publicStaff({ pinHash: _, ...rest }: StaffRecord): PublicStaff {
+  return rest;
+}
+
+export class AccessService {
+  private readonly byStaff: RateLimiterRedis;
+  private readonly byAddress: RateLimiterRedis;
+
+  constructor(private readonly deps: Deps) {
+    const attempts = deps.config.LOGIN_ATTEMPTS;
+    this.byStaff = new RateLimiterRedis({
+      storeClient: deps.redis, keyPrefix: `${LOGIN_LIMIT_PREFIX}:staff`, points: attempts, duration: LOGIN_WINDOW_S,
+    });
+    this.byAddress = new RateLimiterRedis({
+      storeClient: deps.redis, keyPrefix: `${LOGIN_LIMIT_PREFIX}:addr`, points: attempts * ADDRESS_ATTEMPTS_FACTOR,
+      duration: LOGIN_WINDOW_S,
+    });
+  }
+
+  async storeExists(storeId: string): Promise<boolean> {
+    return (await this.deps.redis.hexists(GLOBAL_STORES_KEY, storeId)) === 1;
+  }
+
+  async listStores(): Promise<string[]> {
+    return this.deps.redis.hkeys(GLOBAL_STORES_KEY);
+  }
+
+  async createStore(input: { storeId: string; name: string; supervisor: { code: string; name: string; pin: string } }) {
+    const { storeId, name, supervisor } = input;
+    await this.deps.scripts.createStore(storeId, name, {
+      code: supervisor.code, name: supervisor.name, role: 'supervisor', pinHash: await hashPin(supervisor.pin), active: true,
+    });
+    // The registry spans stores (another slot); it is written after the store exists, and re-written on retry.
+    await this.deps.redis.hset(GLOBAL_STORES_KEY, storeId, name);
+    return { storeId, name };
+  }
+
+  private async throttled(key: string, address: string): Promise<number | null> {
+    const [s, a] = await Promise.all([this.byStaff.get(key), this.byAddress.get(address)]);
+    const blocked = [s, a].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
+    return blocked.length ? Math.max(...blocked.map((r) => r.msBeforeNext)) : null;
+  }
+
+  /** Staff log in with their code and PIN; on a paired register the device token binds the session to it. */
+  async login(input: { storeId: string; staffCode: string; pin: string; deviceToken?: string; address: string }) {
+    const { storeId, staffCode, pin, address } = input;
+    const limitKey = `${storeId}:${staffCode}`;
+    const wait = await this.throttled(limitKey, address);
+    if (wait !== null) {
+      throw new HubError('TOO_MANY_ATTEMPTS', 'too many wrong PINs: wait and try again', { retryAfterMs: wait });
+    }
+    const terminalId = input.deviceToken ? await this.terminalOfDevice(input.deviceToken, storeId) : null;
+    const raw = await this.deps.redis.hget(storeKeys(storeId).staff, staffCode);
+    const staff = raw ? (JSON.parse(raw) as StaffRecord) : null;
+    const good = await verifyPin(pin, staff?.pinHash ?? DUMMY_PIN_HASH);
+    if (!staff || !good || !staff.active) {
+      await Promise.all([
+        this.byStaff.consume(limitKey).catch(() => undefined),
+        this.byAddress.consume(address).catch(() => undefined),
+      ]);
+      throw new HubError('INVALID_CREDENTIALS', 'wrong staff code or PIN');
+    }
+    await this.byStaff.delete(limitKey);
+    const token = newToken(storeId);
+    const hash = hashToken(token);
+    const now = Date.now();
+    const ttl = this.deps.config.SESSION_TTL_S;
+    const session: SessionRecord = {
+      id: hash.slice(0, 16), storeId, staffId: staff.code, name: staff.name, role: staff.role, terminalId,
+      createdAt: now, expiresAt: now + ttl * 1000,
+    };
+    await this.deps.scripts.createSession(storeId, hash, session, ttl);
+    return { token, session };
+  }
+
+  /** The caller of a bearer token, or UNAUTHENTICATED (bad, expired or revoked). */
+  async authenticate(token: string | undefined): Promise<Caller> {
+    const storeId = token ? storeOfToken(token) : null;
+    if (!token || !storeId) throw new HubError('UNAUTHENTICATED', 'log in first (Authorization: Bearer <session token>)');
+    const hash = hashToken(token);
+    const raw = await this.deps.redis.get(storeKeys(storeId).session(hash));
+    if (!raw) throw new HubError('UNAUTHENTICATED', 'the session has ended: log in again');
+    const session = JSON.parse(raw) as SessionRecord;
+    return { storeId, session, sessionHash: hash, staffId: session.staffId, terminalId: session.terminalId };
+  }
+
+  async logout(caller: Caller) {
+    await this.deps.scripts.revokeSession(caller.storeId, 'session', caller.sessionHash);
+  }
+
+  async terminalOfDevice(deviceToken: string, storeId?: string): Promise<string> {
+    const tokenStore = storeOfToken(deviceToken);
+    if (!tokenStore || (storeId && tokenStore !== storeId)) {
+      throw new HubError('DEVICE_TOKEN_INVALID', 'this register is not paired with this store');
+    }
+    const tid = await this.deps.redis.hget(storeKeys(tokenStore).terminalTokens, hashToken(deviceToken));
+    if (!tid) throw new HubError('DEVICE_TOKEN_INVALID', 'this register is not paired (or was unpaired): pair it again');
+    return tid;
+  }
+
+  async createPairingCode(caller: Caller, terminalName: string) {
+    for (;;) {
+      const code = newPairingCode();
+      const set = await this.deps.redis.set(
+        storeKeys(caller.storeId).pairing(code), JSON.stringify({ terminalName, by: caller.staffId }),
+        'EX', PAIRING_CODE_TTL_S, 'NX',
+      );
+      if (set === 'OK') return { code, terminalName, expiresAt: Date.now() + PAIRING_CODE_TTL_S * 1000 };
+    }
+  }
+
+  async pair(storeId: string, code: string) {
+    const deviceToken = newToken(storeId);
+    const terminal = await this.deps.scripts.pairTerminal(storeId, code, hashToken(deviceToken));
+    return { terminal, deviceToken };
+  }
+
+  async listTerminals(storeId: string): Promise<TerminalRecord[]> {
+    const all = await this.deps.redis.hvals(storeKeys(storeId).terminals);
+    return all
+      .map((raw) => {
+        const { tokenHash: _t, sessionHash: _s, ...t } = JSON.parse(raw) as TerminalRecord & { tokenHash?: string; sessionHash?: string };
+        return t;
+      })
+      .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  }
+
+  async revokeTerminal(caller: Caller, terminalId: string) {
+    return this.deps.scripts.revokeTerminal(caller.storeId, terminalId, caller.staffId);
+  }
+
+  async listStaff(storeId: string): Promise<PublicStaff[]> {
+    const all = await this.deps.redis.hvals(storeKeys(storeId).staff);
+    return all.map((raw) => publicStaff(JSON.parse(raw) as StaffRecord)).sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  async createStaff(caller: Caller, input: { code: string; name: string; role: Role; pin: string }) {
+    const { staff } = await this.deps.scripts.saveStaff(caller.storeId, 'create', {
+      code: input.code, name: input.name, role: input.role, pinHash: await hashPin(input.pin), active: true,
+    });
+    return staff;
+  }
+
+  async updateStaff(caller: Caller, code: string, change: { name?: string; role?: Role; pin?: string; active?: boolean }) {
+    const { pin, ...rest } = change;
+    return this.deps.scripts.saveStaff(caller.storeId, 'update', {
+      code, ...rest, ...(pin ? { pinHash: await hashPin(pin) } : {}),
+    });
+  }
+
+  async revokeStaffSessions(caller: Caller, code: string) {
+    return this.deps.scripts.revokeSession(caller.storeId, 'staff', code);
+  }
+}

@@ -1,0 +1,205 @@
+/** Products and customers: create, change, find, and the product's serial lists. */
+import type { Redis } from 'ioredis';
+import { normalizeSerial } from '../../protocol/serials.js';
+import type { Customer, Hold, Page, Product, SerialMode, ServiceRecord } from '../../protocol/schemas.js';
+import type { Caller, Deps } from '../deps.js';
+import { HubError } from '../store/errors.js';
+import { storeKeys } from '../store/keys.js';
+import { normalizeInvoice } from '../store/scripts.js';
+import type { Invoice } from '../../protocol/schemas.js';
+import { queryWords, searchWords } from './text.js';
+
+/** How many index entries one search reads at most. */
+const INDEX_SCAN_LIMIT = 5_000;
+
+type ProductFields = Omit<Product, 'id' | 'stock' | 'held' | 'createdAt' | 'updatedAt'>;
+
+export function productFromHash(h: Record<string, string>, inStock: number, held: number): Product {
+  const enforced = h.serialMode === 'enforced';
+  return {
+    id: Number(h.id),
+    partNumber: h.partNumber!,
+    name: h.name!,
+    priceCents: Number(h.priceCents),
+    serialMode: h.serialMode as SerialMode,
+    warrantyReminder: h.warrantyReminder === '1',
+    warrantyMonths: Number(h.warrantyMonths),
+    serialCaseSensitive: h.serialCaseSensitive === '1',
+    lowStockThreshold: Number(h.lowStockThreshold),
+    stock: enforced ? inStock + held : Number(h.qty ?? 0),
+    held: enforced ? held : 0,
+    createdAt: Number(h.createdAt),
+    updatedAt: Number(h.updatedAt),
+  };
+}
+
+/** Reads products in one round trip (pipelined); missing ones are left out. */
+export async function loadProducts(redis: Redis, storeId: string, ids: number[]): Promise<Product[]> {
+  if (ids.length === 0) return [];
+  const k = storeKeys(storeId);
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.hgetall(k.product(id)).zcard(k.inStock(id)).zcard(k.held(id));
+  const res = (await pipe.exec()) ?? [];
+  const out: Product[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const [[e1, h], [, inStock], [, held]] = [res[i * 3]!, res[i * 3 + 1]!, res[i * 3 + 2]!];
+    if (e1) throw e1;
+    const hash = h as Record<string, string>;
+    if (hash && hash.id) out.push(productFromHash(hash, Number(inStock), Number(held)));
+  }
+  return out;
+}
+
+/** Ids whose index words start with every query word, ascending. */
+async function searchIndex(redis: Redis, indexKey: string, q: string): Promise<number[]> {
+  const words = queryWords(q);
+  if (words.length === 0) return [];
+  const sets = await Promise.all(
+    words.map(async (w) => {
+      const members = await redis.zrangebylex(indexKey, `[${w}`, `[${w}\xff`, 'LIMIT', 0, INDEX_SCAN_LIMIT);
+      return new Set(members.map((m) => Number(m.slice(m.lastIndexOf('\0') + 1))));
+    }),
+  );
+  const [first, ...rest] = sets;
+  return [...first!].filter((id) => rest.every((s) => s.has(id))).sort((a, b) => a - b);
+}
+
+function pageOfIds(ids: number[], cursor: string | undefined, limit: number) {
+  const after = cursor ? Number(cursor) : 0;
+  const rest = ids.filter((id) => id > after);
+  const items = rest.slice(0, limit);
+  return { ids: items, nextCursor: rest.length > limit ? String(items[items.length - 1]) : null };
+}
+
+export class CatalogService {
+  constructor(private readonly deps: Deps) {}
+
+  async createProduct(caller: Caller, fields: ProductFields): Promise<Product> {
+    return this.deps.scripts.createProduct(caller.storeId, fields, searchWords(fields.partNumber, fields.name));
+  }
+
+  async getProduct(storeId: string, productId: number): Promise<Product> {
+    const [p] = await loadProducts(this.deps.redis, storeId, [productId]);
+    if (!p) throw new HubError('PRODUCT_NOT_FOUND', `no product ${productId}`);
+    return p;
+  }
+
+  async updateProduct(caller: Caller, productId: number, change: Partial<ProductFields> & { serials?: string[] }) {
+    const current = await this.getProduct(caller.storeId, productId);
+    const { serials: rawSerials, ...changes } = change;
+    let serials: string[] | null = null;
+    if (rawSerials) {
+      const caseSensitive = changes.serialCaseSensitive ?? current.serialCaseSensitive;
+      const bad = rawSerials.filter((s) => normalizeSerial(s, caseSensitive) === null);
+      if (bad.length) throw new HubError('VALIDATION_FAILED', 'some serials are not valid', { invalid: bad.slice(0, 100) });
+      serials = rawSerials.map((s) => normalizeSerial(s, caseSensitive)!);
+    }
+    const words = changes.partNumber || changes.name
+      ? searchWords(changes.partNumber ?? current.partNumber, changes.name ?? current.name)
+      : null;
+    return this.deps.scripts.updateProduct(caller.storeId, {
+      productId, changes, words, serials, staffId: caller.staffId, terminalId: caller.terminalId ?? '',
+    });
+  }
+
+  async listProducts(storeId: string, q: { q?: string; cursor?: string; limit: number }): Promise<Page<Product>> {
+    const k = storeKeys(storeId);
+    let page: { ids: number[]; nextCursor: string | null };
+    if (q.q?.trim()) {
+      page = pageOfIds(await searchIndex(this.deps.redis, k.productIndex, q.q), q.cursor, q.limit);
+    } else {
+      const after = q.cursor ? Number(q.cursor) : 0;
+      const ids = (await this.deps.redis.zrangebyscore(k.products, `(${after}`, '+inf', 'LIMIT', 0, q.limit + 1)).map(Number);
+      const items = ids.slice(0, q.limit);
+      page = { ids: items, nextCursor: ids.length > q.limit ? String(items[items.length - 1]) : null };
+    }
+    return { items: await loadProducts(this.deps.redis, storeId, page.ids), nextCursor: page.nextCursor };
+  }
+
+  /** A product's serials: available (lexical order), held (by expiry) or sold (newest first); prefix search. */
+  async listSerials(
+    storeId: string,
+    productId: number,
+    q: { status: 'available' | 'held' | 'sold'; q?: string; cursor?: string; limit: number },
+  ): Promise<Page<object>> {
+    const product = await this.getProduct(storeId, productId);
+    const k = storeKeys(storeId);
+    const redis = this.deps.redis;
+    const prefix = q.q?.trim() ? (product.serialCaseSensitive ? q.q.trim() : q.q.trim().toUpperCase()) : '';
+    if (q.status === 'available') {
+      const min = q.cursor ? `(${q.cursor}` : prefix ? `[${prefix}` : '-';
+      const max = prefix ? `[${prefix}\xff` : '+';
+      const serials = await redis.zrangebylex(k.inStock(productId), min, max, 'LIMIT', 0, q.limit + 1);
+      const items = serials.slice(0, q.limit);
+      return { items: items.map((serial) => ({ serial })), nextCursor: serials.length > q.limit ? items[items.length - 1]! : null };
+    }
+    if (q.status === 'held') {
+      const serials = (await redis.zrange(k.held(productId), 0, -1)).filter((s) => s.startsWith(prefix));
+      const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+      const slice = serials.slice(offset, offset + q.limit);
+      const raw = slice.length ? await redis.hmget(k.holds, ...slice.map((s) => `${productId}:${s}`)) : [];
+      return {
+        items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Hold),
+        nextCursor: serials.length > offset + q.limit ? String(offset + q.limit) : null,
+      };
+    }
+    // sold: newest first; a prefix search scans the set inside Redis
+    let serials: string[];
+    let nextCursor: string | null;
+    if (prefix) {
+      const [next, flat] = await redis.zscan(k.sold(productId), q.cursor ?? '0', 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+      serials = flat.filter((_, i) => i % 2 === 0);
+      nextCursor = next === '0' ? null : next;
+    } else {
+      const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+      serials = await redis.zrevrange(k.sold(productId), offset, offset + q.limit);
+      nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
+      serials = serials.slice(0, q.limit);
+    }
+    const info = serials.length ? await redis.hmget(k.soldInfo, ...serials.map((s) => `${productId}:${s}`)) : [];
+    return {
+      items: serials.map((serial, i) => ({ serial, ...(info[i] ? (JSON.parse(info[i]!) as object) : {}) })),
+      nextCursor,
+    };
+  }
+
+  async createCustomer(caller: Caller, c: { name: string; phone?: string; email?: string }): Promise<Customer> {
+    return this.deps.scripts.createCustomer(caller.storeId, c, searchWords(c.name, c.phone?.replace(/\D/g, ''), c.email));
+  }
+
+  async getCustomer(storeId: string, id: number): Promise<Customer> {
+    const raw = await this.deps.redis.hget(storeKeys(storeId).customers, String(id));
+    if (!raw) throw new HubError('CUSTOMER_NOT_FOUND', `no customer ${id}`);
+    return JSON.parse(raw) as Customer;
+  }
+
+  async listCustomers(storeId: string, q: { q?: string; cursor?: string; limit: number }): Promise<Page<Customer>> {
+    const k = storeKeys(storeId);
+    let ids: number[];
+    if (q.q?.trim()) ids = await searchIndex(this.deps.redis, k.customerIndex, q.q);
+    else ids = (await this.deps.redis.hkeys(k.customers)).map(Number).sort((a, b) => a - b);
+    const page = pageOfIds(ids, q.cursor, q.limit);
+    const raw = page.ids.length ? await this.deps.redis.hmget(k.customers, ...page.ids.map(String)) : [];
+    return { items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Customer), nextCursor: page.nextCursor };
+  }
+
+  /** A customer's invoices, newest first, with their serials; and their service records. */
+  async customerHistory(storeId: string, id: number, q: { cursor?: string; limit: number }) {
+    await this.getCustomer(storeId, id);
+    const k = storeKeys(storeId);
+    const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+    const saleIds = await this.deps.redis.zrevrange(k.customerInvoices(id), offset, offset + q.limit);
+    const page = saleIds.slice(0, q.limit);
+    const raw = page.length ? await this.deps.redis.mget(...page.map((s) => k.invoice(s))) : [];
+    return {
+      items: raw.filter((r): r is string => r !== null).map((r) => normalizeInvoice(JSON.parse(r) as Invoice)),
+      nextCursor: saleIds.length > q.limit ? String(offset + q.limit) : null,
+    };
+  }
+
+  async serviceRecords(storeId: string, id: number): Promise<ServiceRecord[]> {
+    await this.getCustomer(storeId, id);
+    const raw = await this.deps.redis.lrange(storeKeys(storeId).serviceRecords(id), 0, -1);
+    return raw.map((r) => JSON.parse(r) as ServiceRecord);
+  }
+}

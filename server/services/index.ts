@@ -1,0 +1,22 @@
+/** The hub's services, built once per process; REST routes and socket handlers both call them. */
+import type { Deps } from '../deps.js';
+import { AccessService } from './access.js';
+import { CatalogService } from './catalog.js';
+import { InventoryService } from './inventory.js';
+import { SalesService } from './sales.js';
+
+export interface Services {
+  access: AccessService;
+  catalog: CatalogService;
+  inventory: InventoryService;
+  sales: SalesService;
+}
+
+export function createServices(deps: Deps): Services {
+  return {
+    access: new AccessService(deps),
+    catalog: new CatalogService(deps),
+    inventory: new InventoryService(deps),
+    sales: new SalesService(deps),
+  };
+}

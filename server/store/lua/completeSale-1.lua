@@ -1,0 +1,138 @@
+--[[
+  Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
+  and service records, or writes nothing. Idempotent on the sale id chosen by the register.
+  Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
+  Solicit lines carry one non-empty serial per unit (not checked against stock). Holds of the sale that the
+  invoice does not use are released.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] json {saleId, storeId, terminalId, staffId, customerId|null,
+                  lines: [{productId, quantity, serials: [{serial, token}]}], payments: [{method, amountCents}]}
+  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
+          | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line} | SALE_REJECTED {line?, reason}
+]]
+-- @include "base"
+-- @include "holds"
+-- @include "dates"
+local s = cjson.decode(ARGV[1])
+local existing = redis.call('GET', invoiceKey(s.saleId))
+if existing then
+  local inv = cjson.decode(existing)
+  if inv.terminalId ~= s.terminalId then
+    return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
+  end
+  return ok({ invoice = inv, replayed = true })
+end
+local customerId = s.customerId
+if customerId == cjson.null then customerId = nil end
+if customerId and redis.call('HEXISTS', K.customers, customerId) == 0 then
+  return fail('CUSTOMER_NOT_FOUND', 'no customer ' .. customerId)
+end
+local now = nowMs()
+
+-- 1. check everything
+local products, demand, seen, total = {}, {}, {}, 0
+for i, line in ipairs(s.lines) do
+  local pid, n = line.productId, i - 1
+  if not products[pid] then
+    local h = redis.call('HMGET', productKey(pid), 'serialMode', 'qty', 'priceCents', 'partNumber', 'name',
+      'warrantyReminder', 'warrantyMonths')
+    if not h[1] then return fail('PRODUCT_NOT_FOUND', 'line ' .. n .. ': no product ' .. pid, { line = n }) end
+    products[pid] = { mode = h[1], qty = tonumber(h[2]), price = tonumber(h[3]), partNumber = h[4], name = h[5],
+      warranty = h[6] == '1', months = tonumber(h[7]) }
+  end
+  local p = products[pid]
+  local serials = line.serials ~= cjson.null and line.serials or {}
+  if p.mode ~= 'none' and #serials ~= line.quantity then
+    return fail('SALE_REJECTED', 'line ' .. n .. ': ' .. line.quantity .. ' unit(s) need as many serials',
+      { line = n, reason = 'serial_count' })
+  end
+  if p.mode == 'none' and #serials > 0 then
+    return fail('SALE_REJECTED', 'line ' .. n .. ': this product takes no serials', { line = n, reason = 'serials_not_expected' })
+  end
+  for _, e in ipairs(serials) do
+    local id = pid .. ':' .. e.serial
+    if seen[id] then
+      return fail('SALE_REJECTED', 'line ' .. n .. ': serial ' .. e.serial .. ' is on the sale twice',
+        { line = n, serial = e.serial, reason = 'duplicate' })
+    end
+    seen[id] = true
+    if p.mode == 'enforced' then
+      local hold, why = readHold(pid, e.serial), nil
+      if not hold then why = 'not_held'
+      elseif hold.terminalId ~= s.terminalId or hold.saleId ~= s.saleId then why = 'held_elsewhere'
+      elseif e.token == cjson.null or hold.token ~= e.token then why = 'token_mismatch'
+      elseif hold.expiresAt <= now then why = 'expired'
+      end
+      if why then
+        return fail('HOLD_LOST', 'line ' .. n .. ': serial ' .. e.serial .. ' is no longer held by this register (' .. why .. ')',
+          { line = n, serial = e.serial, reason = why })
+      end
+    end
+  end
+  if p.mode ~= 'enforced' then
+    demand[pid] = (demand[pid] or 0) + line.quantity
+    if demand[pid] > p.qty then
+      return fail('OUT_OF_STOCK', 'line ' .. n .. ': only ' .. p.qty .. ' of ' .. p.partNumber .. ' in stock',
+        { line = n, stock = p.qty })
+    end
+  end
+  total = total + p.price * line.quantity
+end
+local paid, cash = 0, 0
+for _, pay in ipairs(s.payments) do
+  paid = paid + pay.amountCents
+  if pay.method == 'cash' then cash = cash + pay.amountCents end
+end
+if paid < total then
+  return fail('SALE_REJECTED', 'payments of ' .. paid .. ' do not cover the total of ' .. total,
+    { reason = 'underpaid', totalCents = total, paidCents = paid })
+end
+if paid - total > cash then
+  return fail('SALE_REJECTED', 'only cash can be overpaid for change', { reason = 'card_overpaid', totalCents = total })
+end
+
+-- 2. write it all
+local number = redis.call('HINCRBY', K.meta, 'invoice', 1)
+local lines, touched = {}, {}
+for i, line in ipairs(s.lines) do
+  local pid, p = line.productId, products[line.productId]
+  local sold = {}
+  local warrantyEnd = (p.warranty and p.months > 0) and addMonths(now, p.months) or nil
+  for _, e in ipairs(line.serials ~= cjson.null and line.serials or {}) do
+    if p.mode == 'enforced' then forgetHold(readHold(pid, e.serial)) end
+    redis.call('ZADD', soldKey(pid), now, e.serial)
+    redis.call('HSET', K.soldInfo, pid .. ':' .. e.serial,
+      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now }))
+    appendTimeline(e.serial, { k = 'sold', p = pid, at = now, s = s.staffId, t = s.terminalId, r = s.saleId, c = customerId })
+    sold[#sold + 1] = e.serial
+    if warrantyEnd and customerId then
+      redis.call('RPUSH', serviceRecordsKey(customerId), cjson.encode({ productId = pid, partNumber = p.partNumber,
+        name = p.name, serial = e.serial, saleId = s.saleId, soldAt = now, warrantyEndsAt = warrantyEnd }))
+    end
+  end
+  if p.mode ~= 'enforced' then redis.call('HINCRBY', productKey(pid), 'qty', -line.quantity) end
+  touched[pid] = true
+  lines[i] = { productId = pid, partNumber = p.partNumber, name = p.name, serialMode = p.mode, quantity = line.quantity,
+    unitPriceCents = p.price, totalCents = p.price * line.quantity, serials = sold, warrantyEndsAt = warrantyEnd,
+    returnedQuantity = 0, returnedSerials = {} }
+end
+local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, terminalId = s.terminalId,
+  staffId = s.staffId, customerId = customerId or cjson.null, lines = lines, totalCents = total,
+  payments = s.payments, changeCents = paid - total, completedAt = now, returns = {} }
+redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
+redis.call('ZADD', K.invoices, now, s.saleId)
+if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
+
+-- holds of this sale that the invoice did not use go back to stock
+for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(s.terminalId))) do
+  local pid, serial = splitHoldId(id)
+  local hold = readHold(pid, serial)
+  if hold and hold.saleId == s.saleId then dropHold(hold, 'released', now, s.staffId, s.terminalId) end
+end
+
+local stock = {}
+for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
+emit('sale_completed', { saleId = s.saleId, number = number, terminalId = s.terminalId, staffId = s.staffId,
+  customerId = customerId, totalCents = total, lines = lines, stock = stock })
+return ok({ invoice = invoice, replayed = false })

@@ -1,0 +1,30 @@
+--[[
+  Renews the leases of a register's live holds (all of them, or one sale's). Holds already expired are
+  released instead and reported as lost: a lapsed lease is never revived.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] terminal id   ARGV[2] sale id or ""   ARGV[3] lease (ms)
+  Output: {ok, renewed: [hold], lost: [hold]}
+]]
+-- @include "base"
+-- @include "holds"
+local tid, saleId, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local now = nowMs()
+local renewed, lost = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
+  local pid, serial = splitHoldId(id)
+  local hold = readHold(pid, serial)
+  if not hold then
+    redis.call('SREM', terminalHoldsKey(tid), id)
+  elseif saleId == '' or hold.saleId == saleId then
+    if hold.expiresAt <= now then
+      lost[#lost + 1] = dropHold(hold, 'expired', now, 'system', '')
+    else
+      hold.expiresAt = now + lease
+      writeHold(hold)
+      renewed[#renewed + 1] = hold
+    end
+  end
+end
+if #renewed > 0 then emit('holds_renewed', { terminalId = tid, expiresAt = now + lease, count = #renewed }) end
+return ok({ renewed = renewed, lost = lost })

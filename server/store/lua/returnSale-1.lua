@@ -1,0 +1,88 @@
+--[[
+  Takes back units of an invoice's lines. Only serials sold on that line come back, each once: enforced
+  serials return to stock, solicit serials are recorded as returned; quantities go back on the shelf.
+  Idempotent on the return id chosen by the register.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] json {returnId, saleId, terminalId, staffId, reason, lines: [{line, quantity, serials}]}
+  Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT | INVOICE_NOT_FOUND
+          | RETURN_REJECTED {line, serial?, reason}
+]]
+-- @include "base"
+local r = cjson.decode(ARGV[1])
+local existing = redis.call('GET', returnKey(r.returnId))
+if existing then
+  local old = cjson.decode(existing)
+  if old.saleId ~= r.saleId then return fail('RETURN_ID_CONFLICT', 'return id ' .. r.returnId .. ' is used') end
+  return ok({ ['return'] = old, invoice = cjson.decode(redis.call('GET', invoiceKey(r.saleId))), replayed = true })
+end
+local raw = redis.call('GET', invoiceKey(r.saleId))
+if not raw then return fail('INVOICE_NOT_FOUND', 'no invoice ' .. r.saleId) end
+local inv = cjson.decode(raw)
+
+local function contains(list, v)
+  for _, x in ipairs(list) do if x == v then return true end end
+  return false
+end
+
+-- 1. check
+local asked, seen = {}, {}
+for _, rl in ipairs(r.lines) do
+  local line = inv.lines[rl.line + 1]
+  if not line then return fail('RETURN_REJECTED', 'the invoice has no line ' .. rl.line, { line = rl.line, reason = 'no_line' }) end
+  asked[rl.line] = (asked[rl.line] or 0) + rl.quantity
+  if asked[rl.line] > line.quantity - line.returnedQuantity then
+    return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': only ' .. (line.quantity - line.returnedQuantity) ..
+      ' unit(s) left to return', { line = rl.line, reason = 'quantity' })
+  end
+  local serials = rl.serials ~= cjson.null and rl.serials or {}
+  if line.serialMode ~= 'none' and #serials ~= rl.quantity then
+    return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': name one serial per unit returned', { line = rl.line, reason = 'serial_count' })
+  end
+  if line.serialMode == 'none' and #serials > 0 then
+    return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': this product takes no serials', { line = rl.line, reason = 'serials_not_expected' })
+  end
+  for _, sn in ipairs(serials) do
+    local why
+    if not contains(line.serials, sn) then why = 'not_on_line'
+    elseif contains(line.returnedSerials, sn) or seen[rl.line .. ':' .. sn] then why = 'already_returned'
+    end
+    if why then
+      return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': serial ' .. sn .. ' cannot be returned (' .. why .. ')',
+        { line = rl.line, serial = sn, reason = why })
+    end
+    seen[rl.line .. ':' .. sn] = true
+  end
+end
+
+-- 2. write
+local now = nowMs()
+local refund, touched, eventLines = 0, {}, {}
+for _, rl in ipairs(r.lines) do
+  local line = inv.lines[rl.line + 1]
+  local pid = line.productId
+  for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do
+    local info = redis.call('HGET', K.soldInfo, pid .. ':' .. sn)
+    if info and cjson.decode(info).saleId == r.saleId then
+      redis.call('ZREM', soldKey(pid), sn)
+      redis.call('HDEL', K.soldInfo, pid .. ':' .. sn)
+    end
+    if line.serialMode == 'enforced' then redis.call('ZADD', inStockKey(pid), 0, sn) end
+    appendTimeline(sn, { k = 'returned', p = pid, at = now, s = r.staffId, t = r.terminalId, r = r.returnId, why = r.reason })
+    line.returnedSerials[#line.returnedSerials + 1] = sn
+  end
+  if line.serialMode ~= 'enforced' then redis.call('HINCRBY', productKey(pid), 'qty', rl.quantity) end
+  line.returnedQuantity = line.returnedQuantity + rl.quantity
+  refund = refund + line.unitPriceCents * rl.quantity
+  touched[pid] = true
+  eventLines[#eventLines + 1] = { line = rl.line, productId = pid, quantity = rl.quantity, serials = rl.serials }
+end
+inv.returns[#inv.returns + 1] = r.returnId
+redis.call('SET', invoiceKey(r.saleId), cjson.encode(inv))
+local ret = { returnId = r.returnId, saleId = r.saleId, terminalId = r.terminalId, staffId = r.staffId,
+  reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now }
+redis.call('SET', returnKey(r.returnId), cjson.encode(ret))
+local stock = {}
+for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
+emit('return_completed', { ['return'] = ret, stock = stock })
+return ok({ ['return'] = ret, invoice = inv, replayed = false })

@@ -1,0 +1,24 @@
+--[[
+  Unpairs a register: its device token stops working and its session ends. Its holds run out on their lease.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] terminal id
+    ARGV[2] staff code of the supervisor
+  Output: {ok, terminal} | TERMINAL_NOT_FOUND
+]]
+-- @include "base"
+local raw = redis.call('HGET', K.terminals, ARGV[1])
+if not raw then return fail('TERMINAL_NOT_FOUND', 'no terminal ' .. ARGV[1]) end
+local t = cjson.decode(raw)
+if t.tokenHash then redis.call('HDEL', K.terminalTokens, t.tokenHash) end
+if t.sessionHash then
+  local s = redis.call('GET', sessionKey(t.sessionHash))
+  if s then redis.call('SREM', staffSessionsKey(cjson.decode(s).staffId), t.sessionHash) end
+  redis.call('DEL', sessionKey(t.sessionHash))
+end
+t.tokenHash, t.sessionHash, t.staffId = nil, nil, nil
+t.revokedAt = nowMs()
+t.revokedBy = ARGV[2]
+redis.call('HSET', K.terminals, ARGV[1], cjson.encode(t))
+emit('terminal_revoked', { terminalId = ARGV[1], by = ARGV[2] })
+return ok({ terminal = t })

@@ -1,0 +1,32 @@
+--[[
+  Creates or changes a staff member. A change of role or PIN, or a deactivation, ends their sessions.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] "create" | "update"
+    ARGV[2] json {code, name?, role?, pinHash?, active?}
+  Output: {ok, staff (without pinHash), sessionsRevoked} | STAFF_CODE_TAKEN | STAFF_NOT_FOUND
+]]
+-- @include "base"
+local change = cjson.decode(ARGV[2])
+local raw = redis.call('HGET', K.staff, change.code)
+local staff
+if ARGV[1] == 'create' then
+  if raw then return fail('STAFF_CODE_TAKEN', 'staff code ' .. change.code .. ' is taken') end
+  staff = change
+  staff.createdAt = nowMs()
+else
+  if not raw then return fail('STAFF_NOT_FOUND', 'no staff member ' .. change.code) end
+  staff = cjson.decode(raw)
+  for k, v in pairs(change) do staff[k] = v end
+end
+redis.call('HSET', K.staff, staff.code, cjson.encode(staff))
+local revoked = 0
+if ARGV[1] == 'update' and (change.role or change.pinHash or change.active == false) then
+  for _, h in ipairs(redis.call('SMEMBERS', staffSessionsKey(staff.code))) do
+    revoked = revoked + redis.call('DEL', sessionKey(h))
+  end
+  redis.call('DEL', staffSessionsKey(staff.code))
+end
+staff.pinHash = nil
+emit(ARGV[1] == 'create' and 'staff_created' or 'staff_updated', { staff = staff, sessionsRevoked = revoked })
+return ok({ staff = staff, sessionsRevoked = revoked })

@@ -1,0 +1,265 @@
+/**
+ * Loads the Lua scripts (one atomic operation each, `<name>-<numberOfKeys>.lua`, shared Lua pulled in with
+ * `-- @include "name"`) and gives TypeScript typed wrappers: nothing else calls a script.
+ * Scripts answer one json string, {ok: true, ..., events} or {ok: false, code, message, details}.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { isErrorCode } from '../../protocol/errors.js';
+import type { Hold, Invoice, InvoiceLine, Product, StoreEvent } from '../../protocol/index.js';
+import { HubError } from './errors.js';
+import { storeKeys } from './keys.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const INCLUDE = /^-- @include "([\w-]+)"\s*$/gm;
+/** Bigger receipt lines are announced with counts only, so one receipt cannot flood every register. */
+export const EVENT_SERIAL_LIMIT = 200;
+
+export interface ScriptSource {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+  sha: string;
+}
+
+/** Reads every script and expands its includes (each include once per script). */
+export function loadScriptSources(): ScriptSource[] {
+  return readdirSync(LUA_DIR)
+    .map((file) => /^(\w+)-(\d+)\.lua$/.exec(file))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([file, name, keys]) => {
+      const included = new Set<string>();
+      const lua = readFileSync(new URL(file!, LUA_DIR), 'utf8').replace(INCLUDE, (_, inc: string) => {
+        if (included.has(inc)) return '';
+        included.add(inc);
+        return readFileSync(new URL(`includes/${inc}.lua`, LUA_DIR), 'utf8');
+      });
+      return { name: name!, numberOfKeys: Number(keys), lua, sha: createHash('sha1').update(lua).digest('hex') };
+    });
+}
+
+const SOURCES = loadScriptSources();
+export const SCRIPT_NAMES = SOURCES.map((s) => s.name);
+
+/** Loads into Redis any script it lacks (SCRIPT EXISTS, then SCRIPT LOAD); returns how many were loaded. */
+export async function ensureScriptsLoaded(redis: Redis): Promise<number> {
+  const exists = (await redis.script('EXISTS', ...SOURCES.map((s) => s.sha))) as number[];
+  const missing = SOURCES.filter((_, i) => exists[i] === 0);
+  await Promise.all(missing.map((s) => redis.script('LOAD', s.lua)));
+  return missing.length;
+}
+
+/** Registers every script on a connection (ioredis runs EVALSHA and falls back to EVAL after SCRIPT FLUSH). */
+export function defineScripts(redis: Redis): void {
+  for (const s of SOURCES) redis.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+}
+
+/** cjson writes an empty Lua table as {}: read any list from a script through this. */
+export function arr<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+export function normalizeInvoice(inv: Invoice): Invoice {
+  return {
+    ...inv,
+    customerId: inv.customerId ?? null,
+    payments: arr(inv.payments),
+    returns: arr(inv.returns),
+    lines: arr<InvoiceLine>(inv.lines).map((l) => ({
+      ...l,
+      serials: arr(l.serials),
+      returnedSerials: arr(l.returnedSerials),
+    })),
+  };
+}
+
+export interface ReceiptRecord {
+  receiptId: string;
+  receivedAt: number;
+  staffId: string;
+  terminalId: string;
+  note?: string;
+  lines: { productId: number; quantity: number; serials?: string[] }[];
+}
+
+export interface ReturnRecord {
+  returnId: string;
+  saleId: string;
+  terminalId: string;
+  staffId: string;
+  reason?: string;
+  lines: { line: number; productId: number; quantity: number; serials?: string[] }[];
+  refundCents: number;
+  returnedAt: number;
+}
+
+export interface Actor {
+  staffId: string;
+  terminalId: string;
+}
+
+type Reply = { ok: true; events: unknown } & Record<string, unknown>;
+type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<string>;
+
+/** Typed wrappers over the scripts of one Redis connection. `onEvents` hears every change a script made. */
+export class Scripts {
+  constructor(
+    private readonly redis: Redis,
+    private readonly onEvents: (storeId: string, events: StoreEvent[]) => void = () => {},
+  ) {}
+
+  private async run(name: string, storeId: string, ...args: (string | number)[]): Promise<Reply> {
+    const call = (this.redis as unknown as Record<string, ScriptCall>)[name];
+    if (!call) throw new Error(`script ${name} is not loaded`);
+    const reply = JSON.parse(await call.call(this.redis, storeKeys(storeId).meta, ...args)) as
+      | Reply
+      | { ok: false; code: unknown; message: string; details?: unknown };
+    if (!reply.ok) {
+      if (!isErrorCode(reply.code)) throw new Error(`script ${name} answered unknown code ${String(reply.code)}`);
+      throw new HubError(reply.code, reply.message, reply.details ?? undefined);
+    }
+    const events = arr<StoreEvent>(reply.events);
+    if (events.length > 0) this.onEvents(storeId, events);
+    return reply;
+  }
+
+  async createStore(storeId: string, name: string, supervisor: StaffRecord) {
+    await this.run('createStore', storeId, name, JSON.stringify(supervisor));
+  }
+
+  async saveStaff(storeId: string, how: 'create' | 'update', staff: Partial<StaffRecord> & { code: string }) {
+    const r = await this.run('saveStaff', storeId, how, JSON.stringify(staff));
+    return { staff: r.staff as Omit<StaffRecord, 'pinHash'>, sessionsRevoked: r.sessionsRevoked as number };
+  }
+
+  async createSession(storeId: string, tokenHash: string, session: SessionRecord, ttlSeconds: number) {
+    await this.run('createSession', storeId, tokenHash, JSON.stringify(session), ttlSeconds);
+  }
+
+  async revokeSession(storeId: string, by: 'session' | 'staff', target: string) {
+    const r = await this.run('revokeSession', storeId, by, target);
+    return { revoked: r.revoked as number };
+  }
+
+  async pairTerminal(storeId: string, code: string, tokenHash: string) {
+    const r = await this.run('pairTerminal', storeId, code, tokenHash);
+    return r.terminal as TerminalRecord;
+  }
+
+  async revokeTerminal(storeId: string, terminalId: string, by: string) {
+    const r = await this.run('revokeTerminal', storeId, terminalId, by);
+    return r.terminal as TerminalRecord;
+  }
+
+  async createProduct(storeId: string, fields: Omit<Product, 'id' | 'stock' | 'held' | 'createdAt' | 'updatedAt'>, words: string[]) {
+    const r = await this.run('createProduct', storeId, JSON.stringify(fields), JSON.stringify(words));
+    return r.product as Product;
+  }
+
+  async updateProduct(
+    storeId: string,
+    a: { productId: number; changes: Partial<Product>; words: string[] | null; serials: string[] | null } & Actor,
+  ) {
+    const r = await this.run('updateProduct', storeId, JSON.stringify(a));
+    return r.product as Product;
+  }
+
+  async createCustomer(storeId: string, customer: { name: string; phone?: string; email?: string }, words: string[]) {
+    const r = await this.run('createCustomer', storeId, JSON.stringify(customer), JSON.stringify(words));
+    return r.customer as { id: number; name: string; phone?: string; email?: string; createdAt: number };
+  }
+
+  async receiveStock(
+    storeId: string,
+    receipt: { receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[] } & Actor,
+  ) {
+    const r = await this.run('receiveStock', storeId, JSON.stringify(receipt), EVENT_SERIAL_LIMIT);
+    const rec = r.receipt as ReceiptRecord;
+    return {
+      receipt: { ...rec, lines: arr<ReceiptRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
+      replayed: r.replayed as boolean,
+    };
+  }
+
+  async holdSerial(storeId: string, a: { productId: number; serial: string; saleId: string; leaseMs: number } & Actor) {
+    const r = await this.run('holdSerial', storeId, a.productId, a.serial, a.terminalId, a.staffId, a.saleId, a.leaseMs);
+    return { hold: r.hold as Hold, renewed: r.renewed as boolean };
+  }
+
+  async renewHolds(storeId: string, terminalId: string, saleId: string | undefined, leaseMs: number) {
+    const r = await this.run('renewHolds', storeId, terminalId, saleId ?? '', leaseMs);
+    return { renewed: arr<Hold>(r.renewed), lost: arr<Hold>(r.lost) };
+  }
+
+  async releaseHolds(
+    storeId: string,
+    how: 'one' | 'sale' | 'force',
+    a: Actor & { productId?: number; serial?: string; saleId?: string; reason?: string },
+  ) {
+    const r = await this.run('releaseHolds', storeId, how, JSON.stringify(a));
+    return arr<Hold>(r.released);
+  }
+
+  async sweepHolds(storeId: string, limit: number) {
+    const r = await this.run('sweepHolds', storeId, limit);
+    return { released: arr<Hold>(r.released), nextExpiry: (r.nextExpiry as number | false) || null };
+  }
+
+  async completeSale(
+    storeId: string,
+    sale: {
+      saleId: string;
+      customerId: number | null;
+      lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[] }[];
+      payments: { method: 'cash' | 'card'; amountCents: number }[];
+    } & Actor,
+  ) {
+    const r = await this.run('completeSale', storeId, JSON.stringify({ ...sale, storeId }));
+    return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean };
+  }
+
+  async returnSale(
+    storeId: string,
+    ret: { returnId: string; saleId: string; reason?: string; lines: { line: number; quantity: number; serials: string[] }[] } & Actor,
+  ) {
+    const r = await this.run('returnSale', storeId, JSON.stringify(ret));
+    const rec = r.return as ReturnRecord;
+    return {
+      return: { ...rec, lines: arr<ReturnRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
+      invoice: normalizeInvoice(r.invoice as Invoice),
+      replayed: r.replayed as boolean,
+    };
+  }
+}
+
+export interface StaffRecord {
+  code: string;
+  name: string;
+  role: 'cashier' | 'stock_clerk' | 'supervisor';
+  pinHash: string;
+  active: boolean;
+  createdAt?: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  storeId: string;
+  staffId: string;
+  name: string;
+  role: StaffRecord['role'];
+  terminalId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface TerminalRecord {
+  id: string;
+  name: string;
+  pairedAt: number;
+  pairedBy: string;
+  staffId?: string;
+  lastLoginAt?: number;
+  revokedAt?: number;
+  revokedBy?: string;
+}
