@@ -15,12 +15,13 @@ export function redisUrl(): string {
   return url;
 }
 
-export async function startTestHub(env: Record<string, string> = {}): Promise<Hub & { url: string }> {
+/** A hub on a free port; `url` of a Redis the test started itself, else the test run's redis-server. */
+export async function startTestHub(env: Record<string, string> = {}, url = redisUrl()): Promise<Hub & { url: string }> {
   const config: Config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN, SEED_DEMO: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '100',
     LOGIN_ATTEMPTS: '1000', ...env,
   });
-  const hub = await startHub(config, pino({ level: 'silent' }), redisUrl());
+  const hub = await startHub(config, pino({ level: 'silent' }), url);
   return Object.assign(hub, { url: `http://127.0.0.1:${hub.port}` });
 }
 

@@ -1,0 +1,62 @@
+/** Pins the protocol version and keeps the Lua scripts, key names and error codes in step with TypeScript. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ERROR_STATUS, isErrorCode } from '../../protocol/errors.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
+import { storeKeys } from '../../server/store/keys.js';
+import { loadScriptSources } from '../../server/store/scripts.js';
+
+const test = suite('protocol');
+const LUA = new URL('../../server/store/lua/', import.meta.url);
+
+test('the protocol version is pinned: bump it, and this test, on a breaking change', () => {
+  assert.is(PROTOCOL_VERSION, 1);
+});
+
+test('every error code a Lua script returns is a protocol error code', () => {
+  for (const file of readdirSync(LUA).filter((f) => f.endsWith('.lua'))) {
+    const src = readFileSync(new URL(file, LUA), 'utf8');
+    for (const [, code] of src.matchAll(/fail\('([A-Z_]+)'/g)) assert.ok(isErrorCode(code), `${file}: ${code}`);
+  }
+});
+
+test('every error code maps to a 4xx or 5xx status', () => {
+  for (const [code, status] of Object.entries(ERROR_STATUS)) assert.ok(status >= 400 && status < 600, code);
+});
+
+test('script files are named <name>-<numberOfKeys>.lua, start with a header, and includes resolve', () => {
+  const sources = loadScriptSources();
+  assert.ok(sources.length >= 15);
+  for (const s of sources) {
+    assert.is(s.numberOfKeys, 1, s.name);
+    assert.not.match(s.lua, /-- @include/, `${s.name}: unresolved include`);
+    const own = readFileSync(new URL(`${s.name}-${s.numberOfKeys}.lua`, LUA), 'utf8');
+    assert.match(own, /^--\[\[\n[\s\S]*Input:[\s\S]*Output:/, `${s.name}: header with Input and Output`);
+  }
+});
+
+test('Lua key names mirror server/store/keys.ts, all inside the store hash tag', () => {
+  const base = readFileSync(new URL('includes/base.lua', LUA), 'utf8');
+  const k = storeKeys('s1');
+  const prefix = 'sh:{s:s1}:';
+  let compared = 0;
+  for (const [, name, suffix] of base.matchAll(/^\s+(\w+) = P \.\. '([\w:]+)',/gm)) {
+    compared++;
+    const ts = (k as unknown as Record<string, unknown>)[name!];
+    assert.is(ts, prefix + suffix, `K.${name}`);
+  }
+  for (const [, fn, suffix] of base.matchAll(/^local function (\w+)Key\(\w+\) return P \.\. '([\w:]+)' \.\. \w+ end/gm)) {
+    compared++;
+    const ts = (k as unknown as Record<string, (x: string | number) => string>)[fn!];
+    assert.type(ts, 'function', `${fn}Key has a TypeScript twin`);
+    assert.is(ts!('X' as never), `${prefix}${suffix}X`, `${fn}Key`);
+  }
+  assert.ok(compared >= 25, `only ${compared} key names compared`);
+  for (const v of Object.values(k)) {
+    const key = typeof v === 'function' ? (v as (x: string) => string)('1') : v;
+    assert.ok(key.startsWith(prefix), key);
+  }
+});
+
+test.run();
