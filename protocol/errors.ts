@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   TERMINAL_NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
   HOLD_NOT_FOUND: 404,
+  SALE_NOT_FOUND: 404,
   // 409: the request is well formed but the store's state refuses it
   STORE_EXISTS: 409,
   PART_NUMBER_TAKEN: 409,
@@ -48,6 +49,10 @@ export const ERROR_STATUS = {
   SALE_REJECTED: 422,
   RETURN_REJECTED: 422,
   TOO_MANY_ATTEMPTS: 429,
+  RATE_LIMITED: 429,
+  // 426: the client speaks another protocol version (socket handshake)
+  CLIENT_TOO_OLD: 426,
+  CLIENT_TOO_NEW: 426,
   // 5xx: ours, never caused by input
   INTERNAL: 500,
   UNAVAILABLE: 503,

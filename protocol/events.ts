@@ -19,6 +19,8 @@ export const STORE_EVENT_TYPES = [
   'hold_released',
   'sale_completed',
   'return_completed',
+  'open_sale_changed',
+  'presence_changed',
 ] as const;
 export type StoreEventType = (typeof STORE_EVENT_TYPES)[number];
 

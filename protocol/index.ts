@@ -3,4 +3,5 @@ export * from './errors.js';
 export * from './events.js';
 export * from './schemas.js';
 export * from './serials.js';
+export * from './socket.js';
 export * from './version.js';

@@ -19,7 +19,14 @@ export const SerialMode = z.enum(SERIAL_MODES);
 export type SerialMode = z.infer<typeof SerialMode>;
 
 export const StoreId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes, at most 32');
-export const ProductId = z.coerce.number().int().positive().max(2 ** 40);
+/**
+ * A numeric id: a JSON number, or its decimal digits (path parameters are strings). Not true, [1], "0x1",
+ * "1e3" or " 1 ", which z.coerce would all turn into some other record's id.
+ */
+const WholeId = z
+  .union([z.number(), z.string().regex(/^\d{1,15}$/, 'a whole number').transform(Number)])
+  .pipe(z.number().int().positive().max(2 ** 40));
+export const ProductId = WholeId;
 /** Ids the client chooses (sale, receipt, return): a UUID or any 8-64 url-safe characters. */
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, _ or -');
 /** Integer cents, at most 10 million in money (Lua's cjson keeps 14 significant digits). */
@@ -27,7 +34,7 @@ export const Cents = z.number().int().min(0).max(1_000_000_000);
 /** A serial as typed or scanned; the hub normalises it (see normalizeSerial). */
 export const RawSerial = z.string().min(1).max(200);
 export const Token = z.number().int().positive();
-const Text = (max: number) => z.string().trim().min(1).max(max);
+export const Text = (max: number) => z.string().trim().min(1).max(max);
 
 export const StaffCode = z.string().regex(/^[A-Za-z0-9]{2,16}$/, '2 to 16 letters or digits');
 export const Pin = z.string().regex(/^\d{4,12}$/, '4 to 12 digits');
@@ -117,7 +124,7 @@ export const PAYMENT_METHODS = ['cash', 'card'] as const;
 export const Payment = z.strictObject({ method: z.enum(PAYMENT_METHODS), amountCents: Cents });
 export const CompleteSaleBody = z.strictObject({
   saleId: ClientId,
-  customerId: z.number().int().positive().optional(),
+  customerId: z.number().int().positive().max(2 ** 40).optional(),
   lines: z.array(SaleLine).min(1).max(MAX_SALE_LINES),
   payments: z.array(Payment).min(1).max(10),
 });
@@ -145,7 +152,7 @@ export const CreateCustomerBody = z.strictObject({
   email: z.string().trim().max(120).optional(),
 });
 
-export const CustomerIdParam = z.coerce.number().int().positive().max(2 ** 40);
+export const CustomerIdParam = WholeId;
 export const IdParam = z.string().min(1).max(64);
 
 // ---- what the hub answers with
@@ -230,6 +237,8 @@ export interface ServiceRecord {
   saleId: string;
   soldAt: number;
   warrantyEndsAt: number;
+  /** Set when the serial was returned: the customer no longer has it. */
+  returnedAt?: number;
 }
 
 export interface Customer {

@@ -17,7 +17,7 @@ export function gs1Serial(raw: string): string | null {
   const bracketed = /\(21\)([^(]+)/.exec(s);
   if (bracketed?.[1]) return bracketed[1];
   // Unbracketed: AI 01 has a fixed 14-digit GTIN; AI 21 runs to a group separator or the end.
-  if (!s.startsWith('01') || s.length < 18) return null;
+  if (!/^01\d{14}/.test(s) || s.length < 18) return null;
   s = s.slice(16);
   while (s.length > 0) {
     if (s.startsWith('21')) return s.slice(2).split(GS1_GROUP_SEPARATOR)[0] || null;
@@ -38,6 +38,7 @@ export function normalizeSerial(raw: string, caseSensitive = false): string | nu
   let s = raw.replace(/[\r\n\t]/g, ' ').trim();
   const fromGs1 = s.includes('(21)') || s.startsWith(']') || s.includes(GS1_GROUP_SEPARATOR) ? gs1Serial(s) : null;
   if (fromGs1) s = fromGs1.trim();
-  if (!caseSensitive) s = s.toUpperCase();
+  // ASCII letters only: toUpperCase() would turn 'ß' into 'SS' or 'ı' into 'I' and let non-ASCII input through
+  if (!caseSensitive) s = s.replace(/[a-z]+/g, (w) => w.toUpperCase());
   return SERIAL_PATTERN.test(s) ? s : null;
 }

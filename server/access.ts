@@ -24,5 +24,7 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 
 export function allows(role: Role, permission: Permission): boolean {
+  // Deny by default: a permission missing from the table (or an inherited name such as 'constructor') allows nobody.
+  if (!Object.hasOwn(PERMISSIONS, permission)) return false;
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }

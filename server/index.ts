@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startHub } from './hub.js';
+import { startHub, type Hub } from './hub.js';
 import { createLogger } from './logger.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { DEMO_STAFF, DEMO_STORE, seedDemo } from './seed.js';
@@ -20,9 +20,28 @@ try {
 const log = createLogger(config.LOG_LEVEL);
 
 let embedded: EmbeddedRedis | null = null;
+let hub: Hub | null = null;
+/** The start-up step in flight: a signal waits for it, so nothing it was starting is left running. */
+let starting: Promise<unknown> = Promise.resolve();
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  await starting.catch(() => undefined);
+  await hub?.close().catch((err) => log.warn({ err }, 'closing the hub failed'));
+  if (embedded) await embedded.stop();
+  process.exit(0);
+}
+// Before anything starts: a signal during start-up must stop the redis-server too, not kill only this process.
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
 if (!config.REDIS_URL) {
   try {
-    embedded = await startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN });
+    const start = startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN });
+    starting = start;
+    embedded = await start;
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
@@ -32,12 +51,16 @@ if (!config.REDIS_URL) {
   log.info({ socket: embedded.socket, dir: config.dataDir }, 'started redis-server (AOF, fsync always)');
 }
 
-const hub = await startHub(config, log, config.REDIS_URL ?? embedded!.url);
+const hubStart = startHub(config, log, config.REDIS_URL ?? embedded!.url);
+starting = hubStart;
+hub = await hubStart;
 const url = `http://localhost:${hub.port}`;
 log.info({ url }, 'serialhub is listening');
 
 if (config.SEED_DEMO) {
-  const seeded = await seedDemo(hub);
+  const seeding = seedDemo(hub);
+  starting = seeding;
+  const seeded = await seeding;
   if (seeded) {
     writeFileSync(join(config.dataDir, 'demo-registers.json'), JSON.stringify(seeded.registers, null, 2), { mode: 0o600 });
     const staff = DEMO_STAFF.map((s) => `    ${s.role.padEnd(11)} staff code ${s.code}  PIN ${s.pin}`).join('\n');
@@ -51,14 +74,3 @@ ${staff}
   }
 }
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  await hub.close().catch((err) => log.warn({ err }, 'closing the hub failed'));
-  if (embedded) await embedded.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

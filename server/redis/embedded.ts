@@ -41,23 +41,37 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A redis-server we started earlier whose parent died (kill -9) still owns the directory: stop it. */
-function stopOrphan(pidFile: string): void {
+function isRedisServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+  } catch {
+    return false; // not running
+  }
+}
+
+/**
+ * A redis-server we started earlier whose parent died (kill -9) still owns the directory: stop it, and wait
+ * until it has exited. On exit it deletes its pid file and unix socket, which would otherwise be the new ones.
+ */
+async function stopOrphan(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('redis-server')) process.kill(pid, 'SIGTERM');
-  } catch {
-    // not running
+  if (!Number.isInteger(pid) || pid <= 1 || !isRedisServer(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const until = Date.now() + READY_TIMEOUT_MS;
+  while (isRedisServer(pid)) {
+    if (Date.now() > until) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
 export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   mkdirSync(opts.dir, { recursive: true });
   const pidFile = join(opts.dir, 'redis.pid');
-  stopOrphan(pidFile);
+  await stopOrphan(pidFile);
   const port = opts.port === undefined ? null : opts.port === 0 ? await freePort() : opts.port;
   const socket = port === null ? join(opts.dir, 'redis.sock') : null;
   const args = [

@@ -5,7 +5,7 @@ import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { GLOBAL_STORES_KEY, LOGIN_LIMIT_PREFIX, storeKeys } from '../store/keys.js';
 import type { SessionRecord, StaffRecord, TerminalRecord } from '../store/scripts.js';
-import { DUMMY_PIN_HASH, hashPin, hashToken, newPairingCode, newToken, storeOfToken, verifyPin } from './secrets.js';
+import { DUMMY_PIN_HASH, hashPin, hashToken, newPairingCode, newToken, sessionIdOf, storeOfToken, verifyPin } from './secrets.js';
 
 const LOGIN_WINDOW_S = 15 * 60;
 const PAIRING_CODE_TTL_S = 10 * 60;
@@ -82,7 +82,7 @@ export class AccessService {
     const now = Date.now();
     const ttl = this.deps.config.SESSION_TTL_S;
     const session: SessionRecord = {
-      id: hash.slice(0, 16), storeId, staffId: staff.code, name: staff.name, role: staff.role, terminalId,
+      id: sessionIdOf(hash), storeId, staffId: staff.code, name: staff.name, role: staff.role, terminalId,
       createdAt: now, expiresAt: now + ttl * 1000,
     };
     await this.deps.scripts.createSession(storeId, hash, session, ttl);
@@ -142,7 +142,7 @@ export class AccessService {
   }
 
   async revokeTerminal(caller: Caller, terminalId: string) {
-    return this.deps.scripts.revokeTerminal(caller.storeId, terminalId, caller.staffId);
+    return (await this.deps.scripts.revokeTerminal(caller.storeId, terminalId, caller.staffId)).terminal;
   }
 
   async listStaff(storeId: string): Promise<PublicStaff[]> {
@@ -159,12 +159,14 @@ export class AccessService {
 
   async updateStaff(caller: Caller, code: string, change: { name?: string; role?: Role; pin?: string; active?: boolean }) {
     const { pin, ...rest } = change;
-    return this.deps.scripts.saveStaff(caller.storeId, 'update', {
+    const { staff, sessionsRevoked } = await this.deps.scripts.saveStaff(caller.storeId, 'update', {
       code, ...rest, ...(pin ? { pinHash: await hashPin(pin) } : {}),
     });
+    return { staff, sessionsRevoked };
   }
 
   async revokeStaffSessions(caller: Caller, code: string) {
-    return this.deps.scripts.revokeSession(caller.storeId, 'staff', code);
+    const { revoked } = await this.deps.scripts.revokeSession(caller.storeId, 'staff', code);
+    return { revoked };
   }
 }

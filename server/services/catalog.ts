@@ -56,7 +56,10 @@ async function searchIndex(redis: Redis, indexKey: string, q: string): Promise<n
   if (words.length === 0) return [];
   const sets = await Promise.all(
     words.map(async (w) => {
-      const members = await redis.zrangebylex(indexKey, `[${w}`, `[${w}\xff`, 'LIMIT', 0, INDEX_SCAN_LIMIT);
+      // The upper bound is the byte 0xff, which no UTF-8 text contains ('\xff' as a string is U+00FF, two bytes,
+      // and would cut off words whose next character is beyond U+00FF, e.g. every Cyrillic or Greek prefix).
+      const max = Buffer.concat([Buffer.from(`[${w}`), Buffer.from([0xff])]);
+      const members = await redis.zrangebylex(indexKey, `[${w}`, max, 'LIMIT', 0, INDEX_SCAN_LIMIT);
       return new Set(members.map((m) => Number(m.slice(m.lastIndexOf('\0') + 1))));
     }),
   );
@@ -64,8 +67,15 @@ async function searchIndex(redis: Redis, indexKey: string, q: string): Promise<n
   return [...first!].filter((id) => rest.every((s) => s.has(id))).sort((a, b) => a - b);
 }
 
+/** An id cursor as handed out by pageOfIds/listProducts; anything else is VALIDATION_FAILED (not a Redis error). */
+function idCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  if (!/^\d{1,15}$/.test(cursor)) throw new HubError('VALIDATION_FAILED', 'invalid cursor', { cursor: cursor.slice(0, 40) });
+  return Number(cursor);
+}
+
 function pageOfIds(ids: number[], cursor: string | undefined, limit: number) {
-  const after = cursor ? Number(cursor) : 0;
+  const after = idCursor(cursor);
   const rest = ids.filter((id) => id > after);
   const items = rest.slice(0, limit);
   return { ids: items, nextCursor: rest.length > limit ? String(items[items.length - 1]) : null };
@@ -108,7 +118,7 @@ export class CatalogService {
     if (q.q?.trim()) {
       page = pageOfIds(await searchIndex(this.deps.redis, k.productIndex, q.q), q.cursor, q.limit);
     } else {
-      const after = q.cursor ? Number(q.cursor) : 0;
+      const after = idCursor(q.cursor);
       const ids = (await this.deps.redis.zrangebyscore(k.products, `(${after}`, '+inf', 'LIMIT', 0, q.limit + 1)).map(Number);
       const items = ids.slice(0, q.limit);
       page = { ids: items, nextCursor: ids.length > q.limit ? String(items[items.length - 1]) : null };
@@ -147,6 +157,9 @@ export class CatalogService {
     let serials: string[];
     let nextCursor: string | null;
     if (prefix) {
+      if (q.cursor && !(/^\d{1,20}$/.test(q.cursor) && BigInt(q.cursor) < 2n ** 64n)) {
+        throw new HubError('VALIDATION_FAILED', 'invalid cursor', { cursor: q.cursor.slice(0, 40) });
+      }
       const [next, flat] = await redis.zscan(k.sold(productId), q.cursor ?? '0', 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
       serials = flat.filter((_, i) => i % 2 === 0);
       nextCursor = next === '0' ? null : next;
@@ -176,7 +189,9 @@ export class CatalogService {
   async listCustomers(storeId: string, q: { q?: string; cursor?: string; limit: number }): Promise<Page<Customer>> {
     const k = storeKeys(storeId);
     let ids: number[];
-    if (q.q?.trim()) ids = await searchIndex(this.deps.redis, k.customerIndex, q.q);
+    // Phones are indexed as their digits only, so a phone typed with separators ("555-0101") is searched as digits.
+    const query = q.q?.trim() && /^[\d\s()+./-]+$/.test(q.q) && /\d/.test(q.q) ? q.q.replace(/\D/g, '') : q.q;
+    if (query?.trim()) ids = await searchIndex(this.deps.redis, k.customerIndex, query);
     else ids = (await this.deps.redis.hkeys(k.customers)).map(Number).sort((a, b) => a - b);
     const page = pageOfIds(ids, q.cursor, q.limit);
     const raw = page.ids.length ? await this.deps.redis.hmget(k.customers, ...page.ids.map(String)) : [];

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { AccessService } from './access.js';
 import { CatalogService } from './catalog.js';
 import { InventoryService } from './inventory.js';
+import { RegisterService } from './registers.js';
 import { SalesService } from './sales.js';
 
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   catalog: CatalogService;
   inventory: InventoryService;
   sales: SalesService;
+  registers: RegisterService;
 }
 
 export function createServices(deps: Deps): Services {
@@ -18,5 +20,6 @@ export function createServices(deps: Deps): Services {
     catalog: new CatalogService(deps),
     inventory: new InventoryService(deps),
     sales: new SalesService(deps),
+    registers: new RegisterService(deps),
   };
 }

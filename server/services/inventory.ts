@@ -110,6 +110,10 @@ export class InventoryService {
     return this.deps.scripts.sweepHolds(storeId, SWEEP_BATCH);
   }
 
+  async sweepPresence(storeId: string, silenceMs: number) {
+    return this.deps.scripts.sweepPresence(storeId, silenceMs);
+  }
+
   private async serialOf(storeId: string, productId: number, raw: string): Promise<string> {
     const rules = await requireProduct(this.deps.redis, storeId, productId);
     const serial = normalizeSerial(raw, rules.caseSensitive);

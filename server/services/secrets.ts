@@ -43,3 +43,8 @@ export function storeOfToken(token: string): string | null {
 export function newPairingCode(): string {
   return String(randomInt(0, 100_000_000)).padStart(8, '0');
 }
+
+/** The public id of a session: the start of its token's hash (names its socket room, shown to supervisors). */
+export function sessionIdOf(tokenHash: string): string {
+  return tokenHash.slice(0, 16);
+}

@@ -30,6 +30,7 @@ export function storeKeys(storeId: string) {
     staff: `${p}staff`,
     terminals: `${p}terminals`,
     terminalTokens: `${p}termtok`,
+    presence: `${p}presence`,
     product: (pid: number) => `${p}product:${pid}`,
     inStock: (pid: number) => `${p}in:${pid}`,
     held: (pid: number) => `${p}held:${pid}`,
@@ -43,6 +44,8 @@ export function storeKeys(storeId: string) {
     session: (hash: string) => `${p}sess:${hash}`,
     staffSessions: (code: string) => `${p}ss:${code}`,
     pairing: (code: string) => `${p}pair:${code}`,
+    cart: (saleId: string) => `${p}cart:${saleId}`,
+    terminalSale: (tid: string) => `${p}tsale:${tid}`,
   };
 }
 

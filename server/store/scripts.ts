@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
-import type { Hold, Invoice, InvoiceLine, Product, StoreEvent } from '../../protocol/index.js';
+import type { Hold, Invoice, InvoiceLine, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
 
@@ -23,18 +23,22 @@ export interface ScriptSource {
   sha: string;
 }
 
-/** Reads every script and expands its includes (each include once per script). */
+/** Replaces include lines with the included file, depth first, each include once per script. */
+function expandIncludes(source: string, included: Set<string>): string {
+  return source.replace(INCLUDE, (_, inc: string) => {
+    if (included.has(inc)) return '';
+    included.add(inc);
+    return expandIncludes(readFileSync(new URL(`includes/${inc}.lua`, LUA_DIR), 'utf8'), included);
+  });
+}
+
+/** Reads every script and expands its includes. */
 export function loadScriptSources(): ScriptSource[] {
   return readdirSync(LUA_DIR)
     .map((file) => /^(\w+)-(\d+)\.lua$/.exec(file))
     .filter((m): m is RegExpExecArray => m !== null)
     .map(([file, name, keys]) => {
-      const included = new Set<string>();
-      const lua = readFileSync(new URL(file!, LUA_DIR), 'utf8').replace(INCLUDE, (_, inc: string) => {
-        if (included.has(inc)) return '';
-        included.add(inc);
-        return readFileSync(new URL(`includes/${inc}.lua`, LUA_DIR), 'utf8');
-      });
+      const lua = expandIncludes(readFileSync(new URL(file!, LUA_DIR), 'utf8'), new Set());
       return { name: name!, numberOfKeys: Number(keys), lua, sha: createHash('sha1').update(lua).digest('hex') };
     });
 }
@@ -99,15 +103,58 @@ export interface Actor {
   terminalId: string;
 }
 
+/** Reads an open sale as the scripts store it (cjson: {} for an empty list, no key for a null). */
+export function normalizeOpenSale(raw: unknown): OpenSale | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const s = raw as OpenSale & { nextLine?: number };
+  const { nextLine: _, ...sale } = s;
+  return {
+    ...sale,
+    customerId: s.customerId ?? null,
+    lines: arr<OpenSaleLine>(s.lines).map((l) => ({
+      ...l, serial: l.serial ?? null, token: l.token ?? null, expiresAt: l.expiresAt ?? null, lost: l.lost ?? null,
+    })),
+  };
+}
+
+/** Events as scripts wrote them, with their lists made lists again (cjson writes an empty one as {}). */
+export function normalizeEvent(ev: StoreEvent): StoreEvent {
+  const d = ev.data;
+  const lists = (v: unknown) => arr<Record<string, unknown>>(v).map((l) => ('serials' in l ? { ...l, serials: arr(l.serials) } : l));
+  switch (ev.type) {
+    case 'open_sale_changed':
+      return { ...ev, data: { ...d, sale: normalizeOpenSale(d.sale) } };
+    case 'stock_received':
+    case 'sale_completed':
+      return { ...ev, data: { ...d, lines: lists(d.lines), stock: arr(d.stock) } };
+    case 'return_completed':
+      return { ...ev, data: { ...d, stock: arr(d.stock), return: { ...(d.return as object), lines: lists((d.return as { lines?: unknown })?.lines) } } };
+    default:
+      return ev;
+  }
+}
+
 type Reply = { ok: true; events: unknown } & Record<string, unknown>;
 type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<string>;
 
-/** Typed wrappers over the scripts of one Redis connection. `onEvents` hears every change a script made. */
+export interface ScriptHooks {
+  /** Every store event a script wrote, in order. */
+  onEvents?: (storeId: string, events: StoreEvent[]) => void;
+  /** Sessions a script ended (logout, revocation, a new login on the same register): their sockets must go. */
+  onSessionsEnded?: (storeId: string, sessionHashes: string[]) => void;
+}
+
+/** Typed wrappers over the scripts of one Redis connection; the hooks hear what they changed. */
 export class Scripts {
   constructor(
     private readonly redis: Redis,
-    private readonly onEvents: (storeId: string, events: StoreEvent[]) => void = () => {},
+    private readonly hooks: ScriptHooks = {},
   ) {}
+
+  private ended(storeId: string, hashes: (string | null)[]) {
+    const list = hashes.filter((h): h is string => !!h);
+    if (list.length) this.hooks.onSessionsEnded?.(storeId, list);
+  }
 
   private async run(name: string, storeId: string, ...args: (string | number)[]): Promise<Reply> {
     const call = (this.redis as unknown as Record<string, ScriptCall>)[name];
@@ -119,8 +166,8 @@ export class Scripts {
       if (!isErrorCode(reply.code)) throw new Error(`script ${name} answered unknown code ${String(reply.code)}`);
       throw new HubError(reply.code, reply.message, reply.details ?? undefined);
     }
-    const events = arr<StoreEvent>(reply.events);
-    if (events.length > 0) this.onEvents(storeId, events);
+    const events = arr<StoreEvent>(reply.events).map(normalizeEvent);
+    if (events.length > 0) this.hooks.onEvents?.(storeId, events);
     return reply;
   }
 
@@ -130,16 +177,20 @@ export class Scripts {
 
   async saveStaff(storeId: string, how: 'create' | 'update', staff: Partial<StaffRecord> & { code: string }) {
     const r = await this.run('saveStaff', storeId, how, JSON.stringify(staff));
-    return { staff: r.staff as Omit<StaffRecord, 'pinHash'>, sessionsRevoked: r.sessionsRevoked as number };
+    this.ended(storeId, arr<string>(r.ended));
+    return { staff: r.staff as Omit<StaffRecord, 'pinHash'>, sessionsRevoked: r.sessionsRevoked as number, ended: arr<string>(r.ended) };
   }
 
   async createSession(storeId: string, tokenHash: string, session: SessionRecord, ttlSeconds: number) {
-    await this.run('createSession', storeId, tokenHash, JSON.stringify(session), ttlSeconds);
+    const r = await this.run('createSession', storeId, tokenHash, JSON.stringify(session), ttlSeconds);
+    this.ended(storeId, [(r.replaced as string | false) || null]);
+    return { replaced: (r.replaced as string | false) || null };
   }
 
   async revokeSession(storeId: string, by: 'session' | 'staff', target: string) {
     const r = await this.run('revokeSession', storeId, by, target);
-    return { revoked: r.revoked as number };
+    this.ended(storeId, arr<string>(r.hashes));
+    return { revoked: r.revoked as number, ended: arr<string>(r.hashes) };
   }
 
   async pairTerminal(storeId: string, code: string, tokenHash: string) {
@@ -149,7 +200,8 @@ export class Scripts {
 
   async revokeTerminal(storeId: string, terminalId: string, by: string) {
     const r = await this.run('revokeTerminal', storeId, terminalId, by);
-    return r.terminal as TerminalRecord;
+    this.ended(storeId, [(r.endedSession as string | false) || null]);
+    return { terminal: r.terminal as TerminalRecord, ended: (r.endedSession as string | false) || null };
   }
 
   async createProduct(storeId: string, fields: Omit<Product, 'id' | 'stock' | 'held' | 'createdAt' | 'updatedAt'>, words: string[]) {
@@ -229,6 +281,71 @@ export class Scripts {
       return: { ...rec, lines: arr<ReturnRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       invoice: normalizeInvoice(r.invoice as Invoice),
       replayed: r.replayed as boolean,
+    };
+  }
+
+  // ---- the live hub: open sales, presence, snapshot
+
+  async openSale(storeId: string, a: Actor & { saleId: string }) {
+    const r = await this.run('openSale', storeId, a.terminalId, a.staffId, a.saleId);
+    return { sale: normalizeOpenSale(r.sale)!, created: r.created as boolean };
+  }
+
+  async addSaleLine(
+    storeId: string,
+    a: Actor & { saleId: string; productId: number; quantity: number; serial: string | null; leaseMs: number },
+  ) {
+    const r = await this.run('addSaleLine', storeId, JSON.stringify(a));
+    return { sale: normalizeOpenSale(r.sale)!, lineId: r.lineId as string };
+  }
+
+  async pickSerial(storeId: string, a: Actor & { saleId: string; lineId: string; serial: string; leaseMs: number }) {
+    const r = await this.run('pickSerial', storeId, JSON.stringify(a));
+    return normalizeOpenSale(r.sale)!;
+  }
+
+  async removeSaleLine(storeId: string, a: Actor & { saleId: string; lineId: string }) {
+    const r = await this.run('removeSaleLine', storeId, JSON.stringify(a));
+    return normalizeOpenSale(r.sale)!;
+  }
+
+  async setSaleLine(
+    storeId: string,
+    how: 'quantity' | 'customer',
+    a: { saleId: string; terminalId: string; lineId?: string; quantity?: number; customerId?: number | null },
+  ) {
+    const r = await this.run('setSaleLine', storeId, how, JSON.stringify(a));
+    return normalizeOpenSale(r.sale)!;
+  }
+
+  async voidSale(storeId: string, a: Actor & { saleId: string }) {
+    const r = await this.run('voidSale', storeId, a.terminalId, a.staffId, a.saleId);
+    return arr<Hold>(r.released);
+  }
+
+  async setPresence(storeId: string, terminalId: string, online: boolean, hubId: string, staffId: string) {
+    const r = await this.run('setPresence', storeId, terminalId, online ? 'online' : 'offline', hubId, staffId);
+    return { changed: r.changed as boolean };
+  }
+
+  async heartbeat(storeId: string, hubId: string, leaseMs: number, terminalIds: string[]) {
+    const r = await this.run('heartbeat', storeId, hubId, leaseMs, ...terminalIds);
+    return { renewed: r.renewed as number, lost: arr<Hold>(r.lost) };
+  }
+
+  async sweepPresence(storeId: string, silenceMs: number) {
+    const r = await this.run('sweepPresence', storeId, silenceMs);
+    return arr<string>(r.offline);
+  }
+
+  async storeSnapshot(storeId: string): Promise<Snapshot> {
+    const r = await this.run('storeSnapshot', storeId);
+    return {
+      seq: r.seq as number,
+      products: arr<Product>(r.products),
+      holds: arr<Hold>(r.holds),
+      terminals: arr<Presence>(r.terminals).map((t) => ({ ...t, staffId: t.staffId ?? null })),
+      openSales: arr(r.openSales).map((s) => normalizeOpenSale(s)!),
     };
   }
 }

@@ -9,6 +9,8 @@ import type { InventoryService } from '../services/inventory.js';
 export interface SweeperOptions {
   /** Time between sweeps. @default 1000 */
   intervalMs: number;
+  /** A register online whose hub has not beaten for this long is marked offline. */
+  presenceSilenceMs: number;
 }
 
 export class Sweeper {
@@ -51,6 +53,9 @@ export class Sweeper {
             this.log.info({ storeId, terminalId: h.terminalId, productId: h.productId, serial: h.serial }, 'hold expired');
           }
           if (released.length === 0) break;
+        }
+        for (const tid of await this.inventory.sweepPresence(storeId, this.opts.presenceSilenceMs)) {
+          this.log.info({ storeId, terminalId: tid }, 'register went silent: marked offline');
         }
       }
     } catch (err) {

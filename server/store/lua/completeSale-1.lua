@@ -124,7 +124,9 @@ redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
 redis.call('ZADD', K.invoices, now, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 
--- holds of this sale that the invoice did not use go back to stock
+-- the register's open sale is closed, and holds of it that the invoice did not use go back to stock
+local cart = loadCart(s.saleId)
+if cart and cart.terminalId == s.terminalId then closeCart(cart) end
 for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(s.terminalId))) do
   local pid, serial = splitHoldId(id)
   local hold = readHold(pid, serial)

@@ -1,6 +1,7 @@
 --[[
   Takes back units of an invoice's lines. Only serials sold on that line come back, each once: enforced
-  serials return to stock, solicit serials are recorded as returned; quantities go back on the shelf.
+  serials return to stock, solicit serials are recorded as returned; quantities go back on the shelf; the
+  customer's service records of returned serials get `returnedAt`.
   Idempotent on the return id chosen by the register.
   Input:
     KEYS[1] store meta key
@@ -76,6 +77,25 @@ for _, rl in ipairs(r.lines) do
   refund = refund + line.unitPriceCents * rl.quantity
   touched[pid] = true
   eventLines[#eventLines + 1] = { line = rl.line, productId = pid, quantity = rl.quantity, serials = rl.serials }
+end
+-- service records of returned serials say so (the customer no longer has the item)
+local customerId = inv.customerId ~= cjson.null and inv.customerId or nil
+if customerId then
+  local key = serviceRecordsKey(customerId)
+  local records = redis.call('LRANGE', key, 0, -1)
+  for i, raw in ipairs(records) do
+    local rec = cjson.decode(raw)
+    if rec.saleId == r.saleId and not rec.returnedAt then
+      for _, rl in ipairs(r.lines) do
+        for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do
+          if sn == rec.serial and inv.lines[rl.line + 1].productId == rec.productId then
+            rec.returnedAt = now
+            redis.call('LSET', key, i - 1, cjson.encode(rec))
+          end
+        end
+      end
+    end
+  end
 end
 inv.returns[#inv.returns + 1] = r.returnId
 redis.call('SET', invoiceKey(r.saleId), cjson.encode(inv))

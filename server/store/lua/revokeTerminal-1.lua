@@ -4,12 +4,13 @@
     KEYS[1] store meta key
     ARGV[1] terminal id
     ARGV[2] staff code of the supervisor
-  Output: {ok, terminal} | TERMINAL_NOT_FOUND
+  Output: {ok, terminal, endedSession (hash or false)} | TERMINAL_NOT_FOUND
 ]]
 -- @include "base"
 local raw = redis.call('HGET', K.terminals, ARGV[1])
 if not raw then return fail('TERMINAL_NOT_FOUND', 'no terminal ' .. ARGV[1]) end
 local t = cjson.decode(raw)
+local ended = t.sessionHash or false
 if t.tokenHash then redis.call('HDEL', K.terminalTokens, t.tokenHash) end
 if t.sessionHash then
   local s = redis.call('GET', sessionKey(t.sessionHash))
@@ -21,4 +22,4 @@ t.revokedAt = nowMs()
 t.revokedBy = ARGV[2]
 redis.call('HSET', K.terminals, ARGV[1], cjson.encode(t))
 emit('terminal_revoked', { terminalId = ARGV[1], by = ARGV[2] })
-return ok({ terminal = t })
+return ok({ terminal = t, endedSession = ended })

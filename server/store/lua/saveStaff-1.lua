@@ -4,7 +4,7 @@
     KEYS[1] store meta key
     ARGV[1] "create" | "update"
     ARGV[2] json {code, name?, role?, pinHash?, active?}
-  Output: {ok, staff (without pinHash), sessionsRevoked} | STAFF_CODE_TAKEN | STAFF_NOT_FOUND
+  Output: {ok, staff (without pinHash), sessionsRevoked, ended (session hashes)} | STAFF_CODE_TAKEN | STAFF_NOT_FOUND
 ]]
 -- @include "base"
 local change = cjson.decode(ARGV[2])
@@ -20,13 +20,26 @@ else
   for k, v in pairs(change) do staff[k] = v end
 end
 redis.call('HSET', K.staff, staff.code, cjson.encode(staff))
-local revoked = 0
+local revoked, ended = 0, {}
 if ARGV[1] == 'update' and (change.role or change.pinHash or change.active == false) then
   for _, h in ipairs(redis.call('SMEMBERS', staffSessionsKey(staff.code))) do
+    local sraw = redis.call('GET', sessionKey(h))
     revoked = revoked + redis.call('DEL', sessionKey(h))
+    ended[#ended + 1] = h
+    -- A register this session was open on shows nobody logged in (as revokeSession does).
+    local tid = sraw and cjson.decode(sraw).terminalId
+    local traw = tid and tid ~= cjson.null and redis.call('HGET', K.terminals, tid)
+    if traw then
+      local t = cjson.decode(traw)
+      if t.sessionHash == h then
+        t.sessionHash, t.staffId = nil, nil
+        redis.call('HSET', K.terminals, tid, cjson.encode(t))
+        emit('staff_logged_out', { terminalId = tid, staffId = staff.code })
+      end
+    end
   end
   redis.call('DEL', staffSessionsKey(staff.code))
 end
 staff.pinHash = nil
 emit(ARGV[1] == 'create' and 'staff_created' or 'staff_updated', { staff = staff, sessionsRevoked = revoked })
-return ok({ staff = staff, sessionsRevoked = revoked })
+return ok({ staff = staff, sessionsRevoked = revoked, ended = ended })

@@ -29,7 +29,8 @@ local toEnforced = mode == 'enforced' and cur.serialMode ~= 'enforced'
 if serials and not toEnforced then
   return fail('MODE_CHANGE_REFUSED', 'serials are only given when changing a product to enforced')
 end
-if toEnforced and cur.stock > 0 then
+-- with stock 0, serials must be absent or empty: a product edit never creates stock
+if toEnforced and (cur.stock > 0 or (serials and #serials > 0)) then
   if not serials or #serials ~= cur.stock then
     return fail('MODE_CHANGE_REFUSED', 'the product has ' .. cur.stock ..
       ' in stock: give exactly one serial per unit to make it enforced', { stock = cur.stock })

@@ -21,6 +21,7 @@ local K = {
   staff = P .. 'staff',                -- hash: staff code -> staff json
   terminals = P .. 'terminals',        -- hash: terminal id -> terminal json
   terminalTokens = P .. 'termtok',     -- hash: sha256(device token) -> terminal id
+  presence = P .. 'presence',          -- hash: terminal id -> presence json {online, since, lastSeen, hub, staffId}
 }
 local function productKey(pid) return P .. 'product:' .. pid end      -- hash: the product's fields
 local function inStockKey(pid) return P .. 'in:' .. pid end           -- zset (lex, score 0): serials in stock
@@ -35,6 +36,8 @@ local function serviceRecordsKey(cid) return P .. 'csvc:' .. cid end  -- list: s
 local function sessionKey(hash) return P .. 'sess:' .. hash end       -- string (with TTL): session json
 local function staffSessionsKey(code) return P .. 'ss:' .. code end   -- set: session hashes of a staff member
 local function pairingKey(code) return P .. 'pair:' .. code end       -- string (with TTL): pairing code json
+local function cartKey(saleId) return P .. 'cart:' .. saleId end      -- string: an open sale (cart) json
+local function terminalSaleKey(tid) return P .. 'tsale:' .. tid end   -- string: the register's open sale id
 
 local EVENTS_MAXLEN = 10000
 

@@ -1,4 +1,5 @@
---[[ Hold reads and removals shared by the hold, release, sweep and sale scripts. ]]
+--[[ Hold reads, takes and removals shared by the hold, release, sweep, cart and sale scripts. ]]
+-- @include "carts"
 local function holdId(pid, serial) return pid .. ':' .. serial end
 
 local function readHold(pid, serial)
@@ -26,8 +27,11 @@ end
 
 -- Ends a hold without a sale and puts the serial back in stock.
 -- kind: 'released' (by its register), 'expired' (sweeper) or 'force_released' (supervisor, with a reason).
-local function dropHold(hold, kind, at, staffId, terminalId, reason)
+-- The open sale that held it forgets the serial (released) or flags the line (expired, force_released),
+-- unless the caller is editing that sale itself (cartDone).
+local function dropHold(hold, kind, at, staffId, terminalId, reason, cartDone)
   forgetHold(hold)
+  if not cartDone then markCartHold(hold, kind, reason, at) end
   redis.call('ZADD', inStockKey(hold.productId), 0, hold.serial)
   appendTimeline(hold.serial, { k = kind, p = hold.productId, at = at, s = staffId, t = terminalId, r = hold.saleId, why = reason })
   local st = stockOf(hold.productId)
@@ -36,4 +40,35 @@ local function dropHold(hold, kind, at, staffId, terminalId, reason)
     token = hold.token, reason = kind, note = reason, by = staffId, stock = st.stock, held = st.held,
   })
   return hold
+end
+
+-- Holds a serial of an enforced product for a register's sale, or renews the lease when that register and
+-- sale hold it already (same token). An expired hold the sweeper has not reached yet is released first.
+-- Returns the hold and whether it was a renewal, or nil and a failure reply.
+local function takeHold(pid, serial, tid, staffId, saleId, lease, now)
+  local hold = readHold(pid, serial)
+  if hold then
+    if hold.expiresAt <= now then
+      dropHold(hold, 'expired', now, 'system', '')
+    elseif hold.terminalId == tid and hold.saleId == saleId then
+      hold.expiresAt = now + lease
+      writeHold(hold)
+      return hold, true
+    else
+      return nil, fail('SERIAL_HELD', 'serial ' .. serial .. ' is held by another register',
+        { terminalId = hold.terminalId, expiresAt = hold.expiresAt, serial = serial })
+    end
+  end
+  if not redis.call('ZSCORE', inStockKey(pid), serial) then
+    local state = redis.call('ZSCORE', soldKey(pid), serial) and 'sold' or 'unknown'
+    return nil, fail('SERIAL_NOT_IN_STOCK', 'serial ' .. serial .. ' is not in stock', { state = state, serial = serial })
+  end
+  hold = { productId = pid, serial = serial, terminalId = tid, saleId = saleId, staffId = staffId,
+    token = redis.call('HINCRBY', K.meta, 'token', 1), heldAt = now, expiresAt = now + lease }
+  redis.call('ZREM', inStockKey(pid), serial)
+  writeHold(hold)
+  appendTimeline(serial, { k = 'held', p = pid, at = now, s = staffId, t = tid, r = saleId })
+  local st = stockOf(pid)
+  emit('hold_created', { hold = hold, stock = st.stock, held = st.held })
+  return hold, false
 end

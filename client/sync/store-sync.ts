@@ -1,0 +1,182 @@
+/**
+ * The register's live connection: connects with its session and protocol version, keeps the store state in
+ * sequence order, and after every (re)connect asks the hub for what it missed (a replay, or a snapshot when
+ * it is too far behind). Out-of-order events wait for the gap to fill; a gap that stays open triggers a
+ * resync. Correctness comes from sequence numbers, not from Socket.IO's connection-state recovery.
+ * Framework-free: the web app, the tests and the chaos registers use it alike.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { StoreEvent } from '../../protocol/events.js';
+import type { ClientToServerEvents, ServerToClientEvents, SyncReply } from '../../protocol/socket.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
+import { applyEvent, emptyState, stateFromSnapshot, type StoreState } from './store-state.js';
+
+/** A gap in the event sequence this old triggers a resync. */
+const GAP_WAIT_MS = 300;
+/** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export type SyncStatus = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'refused';
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+type Events = ClientToServerEvents;
+type Payload<E extends keyof Events> = Parameters<Events[E]>[0];
+type AckOf<E extends keyof Events> = Parameters<Parameters<Events[E]>[1]>[0];
+type Ok<E extends keyof Events> = Extract<AckOf<E>, { ok: true }>;
+
+export interface StoreSyncOptions {
+  /** The hub's URL. */
+  url: string;
+  /** Staff session token. */
+  token: string;
+  /** Sent in the handshake. @default PROTOCOL_VERSION */
+  protocolVersion?: number;
+  /** Socket.IO transports. @default ['websocket'] (no sticky sessions needed behind a load balancer) */
+  transports?: string[];
+  /** Extra socket.io-client options (tests turn reconnection delays down). */
+  socketOptions?: Record<string, unknown>;
+}
+
+export class StoreSync {
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  state: StoreState = emptyState();
+  status: SyncStatus = 'connecting';
+  /** Set when the hub refused the connection (code from connect_error data). */
+  refusal: { code: string; message: string } | null = null;
+  /** Resyncs done, by mode (the tests read these). */
+  readonly resyncs = { replay: 0, snapshot: 0 };
+  private pending = new Map<number, StoreEvent>();
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  private syncing: Promise<void> | null = null;
+  private synced = false;
+  private readonly listeners = new Set<(why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void>();
+
+  constructor(opts: StoreSyncOptions) {
+    this.socket = io(opts.url, {
+      auth: { token: opts.token, protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION },
+      transports: opts.transports ?? ['websocket'],
+      ...opts.socketOptions,
+    });
+    this.socket.on('connect', () => {
+      this.setStatus('online');
+      void this.resync();
+    });
+    this.socket.on('disconnect', (reason) => {
+      this.synced = false;
+      this.setStatus(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+    });
+    this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
+      if (err.data?.code) {
+        this.refusal = { code: err.data.code, message: err.data.message ?? err.message };
+        this.setStatus('refused');
+      } else {
+        this.setStatus('reconnecting');
+      }
+    });
+    this.socket.on('event', (ev) => this.receive(ev));
+  }
+
+  /** Calls `fn` on every state change. Returns an unsubscribe function. */
+  subscribe(fn: (why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(why: 'event' | 'resync' | 'status', ev?: StoreEvent) {
+    for (const fn of this.listeners) fn(why, ev);
+  }
+
+  private setStatus(s: SyncStatus) {
+    this.status = s;
+    this.notify('status');
+  }
+
+  /** Resolves once the state is caught up with the hub after the current connection. */
+  async ready(timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
+    const started = Date.now();
+    while (!this.synced) {
+      if (this.status === 'refused') throw new RequestError(this.refusal!.code, this.refusal!.message);
+      if (Date.now() - started > timeoutMs) throw new RequestError('TIMEOUT', 'not synced in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private receive(ev: StoreEvent) {
+    if (ev.seq <= this.state.seq) return;
+    this.pending.set(ev.seq, ev);
+    if (!this.synced) return; // applied after the resync reply
+    this.drain();
+  }
+
+  private drain() {
+    for (let next = this.pending.get(this.state.seq + 1); next; next = this.pending.get(this.state.seq + 1)) {
+      this.pending.delete(next.seq);
+      applyEvent(this.state, next);
+      this.notify('event', next);
+    }
+    for (const seq of this.pending.keys()) if (seq <= this.state.seq) this.pending.delete(seq);
+    if (this.pending.size > 0 && !this.gapTimer) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        if (this.pending.size > 0) void this.resync();
+      }, GAP_WAIT_MS);
+    }
+  }
+
+  /** Asks the hub for everything after the last applied sequence; one resync at a time. */
+  resync(): Promise<void> {
+    this.syncing ??= (async () => {
+      try {
+        const reply = await this.request('sync', { lastSeq: this.state.seq });
+        this.applySync(reply as SyncReply);
+        this.synced = true;
+        this.drain();
+        this.notify('resync');
+      } catch {
+        // disconnected or timed out: the next connect resyncs
+      } finally {
+        this.syncing = null;
+      }
+    })();
+    return this.syncing;
+  }
+
+  private applySync(reply: SyncReply) {
+    if (reply.mode === 'snapshot') {
+      this.state = stateFromSnapshot(reply.snapshot);
+      this.resyncs.snapshot++;
+    } else {
+      for (const ev of reply.events) applyEvent(this.state, ev);
+      this.resyncs.replay++;
+    }
+  }
+
+  /** Sends a request and resolves with its ok ack, or rejects with RequestError(code). */
+  request<E extends keyof Events>(event: E, payload: Payload<E>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Ok<E>> {
+    return new Promise((resolve, reject) => {
+      type Ack = { ok: boolean; code?: string; message?: string; details?: unknown };
+      const timed = this.socket.timeout(timeoutMs) as unknown as {
+        emit: (e: string, p: unknown, cb: (err: Error | null, ack: Ack) => void) => void;
+      };
+      timed.emit(event, payload, (err, ack) => {
+        if (err) return reject(new RequestError('TIMEOUT', `${event}: no answer in ${timeoutMs} ms`));
+        if (ack.ok) resolve(ack as Ok<E>);
+        else reject(new RequestError(ack.code ?? 'INTERNAL', ack.message ?? 'failed', ack.details));
+      });
+    });
+  }
+
+  close() {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.socket.disconnect();
+  }
+}

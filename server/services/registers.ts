@@ -1,0 +1,152 @@
+/**
+ * The register's live side: its open sale (cart) kept in Redis, picking serials into it, completing it,
+ * and catching up on store events after an outage (replay from the stream, or a snapshot).
+ */
+import { randomUUID } from 'node:crypto';
+import type { StoreEvent, StoreEventType } from '../../protocol/events.js';
+import { normalizeSerial } from '../../protocol/serials.js';
+import type { OpenSale, SyncReply } from '../../protocol/socket.js';
+import type { Caller, Deps } from '../deps.js';
+import { HubError } from '../store/errors.js';
+import { storeKeys } from '../store/keys.js';
+import { normalizeEvent, normalizeOpenSale } from '../store/scripts.js';
+import { requireTerminal } from './inventory.js';
+import { requireProduct } from './productFlags.js';
+
+/** A register further behind than this many events gets a snapshot instead of a replay. */
+export const MAX_REPLAY = 2_000;
+
+export class RegisterService {
+  constructor(private readonly deps: Deps) {}
+
+  private actor(caller: Caller) {
+    return { terminalId: requireTerminal(caller), staffId: caller.staffId };
+  }
+
+  private async serialFor(storeId: string, productId: number, raw: string): Promise<string> {
+    const rules = await requireProduct(this.deps.redis, storeId, productId);
+    const serial = normalizeSerial(raw, rules.caseSensitive);
+    if (serial === null) throw new HubError('VALIDATION_FAILED', `"${raw.slice(0, 80)}" is not a valid serial`, { serial: raw.slice(0, 80) });
+    return serial;
+  }
+
+  async openSale(caller: Caller, saleId?: string) {
+    return this.deps.scripts.openSale(caller.storeId, { ...this.actor(caller), saleId: saleId ?? randomUUID() });
+  }
+
+  async currentSale(caller: Caller): Promise<OpenSale | null> {
+    const k = storeKeys(caller.storeId);
+    const saleId = await this.deps.redis.get(k.terminalSale(requireTerminal(caller)));
+    return saleId ? normalizeOpenSale(JSON.parse((await this.deps.redis.get(k.cart(saleId))) ?? 'null')) : null;
+  }
+
+  async addLine(caller: Caller, a: { saleId: string; productId: number; quantity: number; serial?: string }) {
+    const serial = a.serial === undefined ? null : await this.serialFor(caller.storeId, a.productId, a.serial);
+    return this.deps.scripts.addSaleLine(caller.storeId, {
+      ...this.actor(caller), saleId: a.saleId, productId: a.productId, quantity: a.quantity, serial,
+      leaseMs: this.deps.config.HOLD_LEASE_MS,
+    });
+  }
+
+  async pickSerial(caller: Caller, a: { saleId: string; lineId: string; serial: string }) {
+    const actor = this.actor(caller);
+    const sale = await this.currentSale(caller);
+    const line = sale?.saleId === a.saleId ? sale.lines.find((l) => l.lineId === a.lineId) : undefined;
+    // The script re-checks everything; the product is only needed here for its case rule.
+    const serial = line
+      ? await this.serialFor(caller.storeId, line.productId, a.serial)
+      : normalizeSerial(a.serial) ?? a.serial;
+    return this.deps.scripts.pickSerial(caller.storeId, {
+      ...actor, saleId: a.saleId, lineId: a.lineId, serial, leaseMs: this.deps.config.HOLD_LEASE_MS,
+    });
+  }
+
+  async removeLine(caller: Caller, a: { saleId: string; lineId: string }) {
+    return this.deps.scripts.removeSaleLine(caller.storeId, { ...this.actor(caller), ...a });
+  }
+
+  async setQuantity(caller: Caller, a: { saleId: string; lineId: string; quantity: number }) {
+    return this.deps.scripts.setSaleLine(caller.storeId, 'quantity', { terminalId: requireTerminal(caller), ...a });
+  }
+
+  async setCustomer(caller: Caller, a: { saleId: string; customerId: number | null }) {
+    return this.deps.scripts.setSaleLine(caller.storeId, 'customer', { terminalId: requireTerminal(caller), ...a });
+  }
+
+  async voidSale(caller: Caller, saleId: string) {
+    return this.deps.scripts.voidSale(caller.storeId, { ...this.actor(caller), saleId });
+  }
+
+  /**
+   * Completes the register's open sale with the lines it holds. Lines whose hold was lost, or that still need
+   * a serial, stop the sale with the line named. A retry after the sale completed returns the same invoice.
+   */
+  async completeOpenSale(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
+    const actor = this.actor(caller);
+    const k = storeKeys(caller.storeId);
+    const sale = normalizeOpenSale(JSON.parse((await this.deps.redis.get(k.cart(a.saleId))) ?? 'null'));
+    if (!sale || sale.terminalId !== actor.terminalId) {
+      if (await this.deps.redis.exists(k.invoice(a.saleId))) {
+        return this.deps.scripts.completeSale(caller.storeId, {
+          ...actor, saleId: a.saleId, customerId: null, lines: [], payments: a.payments,
+        });
+      }
+      throw new HubError('SALE_NOT_FOUND', `no open sale ${a.saleId} on this register`);
+    }
+    if (sale.lines.length === 0) throw new HubError('SALE_REJECTED', 'the sale has no lines', { reason: 'empty' });
+    sale.lines.forEach((l, i) => {
+      if (l.lost) {
+        throw new HubError('HOLD_LOST', `line ${i + 1}: the hold on ${l.serial} was lost (${l.lost.reason}): pick the serial again`, {
+          line: i, lineId: l.lineId, serial: l.serial, reason: l.lost.reason,
+        });
+      }
+      if (l.serialMode !== 'none' && !l.serial) {
+        throw new HubError('SALE_REJECTED', `line ${i + 1}: ${l.name} needs a serial`, { line: i, lineId: l.lineId, reason: 'serial_required' });
+      }
+    });
+    return this.deps.scripts.completeSale(caller.storeId, {
+      ...actor,
+      saleId: a.saleId,
+      customerId: sale.customerId,
+      lines: sale.lines.map((l) => ({
+        productId: l.productId,
+        quantity: l.quantity,
+        serials: l.serial ? [{ serial: l.serial, ...(l.token !== null ? { token: l.token } : {}) }] : [],
+      })),
+      payments: a.payments,
+    });
+  }
+
+  /**
+   * What a register missed since `lastSeq`: the events themselves while the stream still has them all (and
+   * there are not too many), otherwise a snapshot of the store at one sequence number.
+   */
+  async resync(caller: Caller, lastSeq: number): Promise<SyncReply> {
+    const k = storeKeys(caller.storeId);
+    const current = Number((await this.deps.redis.hget(k.meta, 'seq')) ?? 0);
+    if (lastSeq > current) return this.snapshotReply(caller); // the client is ahead: its state is not ours
+    if (lastSeq === current) return { mode: 'replay', seq: current, events: [] };
+    if (current - lastSeq <= MAX_REPLAY) {
+      const entries = await this.deps.redis.xrange(k.events, `${lastSeq + 1}-0`, '+', 'COUNT', MAX_REPLAY);
+      const events = entries.map(([id, fields]) => toEvent(id, fields));
+      // Complete only if the stream still starts right after lastSeq (trimming removes the oldest first).
+      if (events.length > 0 && events[0]!.seq === lastSeq + 1) {
+        return { mode: 'replay', seq: events[events.length - 1]!.seq, events };
+      }
+    }
+    return this.snapshotReply(caller);
+  }
+
+  private async snapshotReply(caller: Caller): Promise<SyncReply> {
+    const snapshot = await this.deps.scripts.storeSnapshot(caller.storeId);
+    return { mode: 'snapshot', seq: snapshot.seq, snapshot };
+  }
+
+}
+
+/** A stream entry (id "<seq>-0", fields t = type, d = json data) as a store event. */
+export function toEvent(id: string, fields: string[]): StoreEvent {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  return normalizeEvent({ seq: Number(id.split('-')[0]), type: f.t as StoreEventType, data: JSON.parse(f.d ?? '{}') as Record<string, unknown> });
+}

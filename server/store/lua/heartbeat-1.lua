@@ -1,0 +1,36 @@
+--[[
+  A hub's periodic beat for the registers connected to it: renews their holds' leases and their presence.
+  Holds already expired are released (and their sale lines flagged), never revived.
+  Input:
+    KEYS[1] store meta key
+    ARGV[1] hub id   ARGV[2] lease (ms)   ARGV[3..] terminal ids
+  Output: {ok, renewed (count), lost: [hold]}
+]]
+-- @include "base"
+-- @include "holds"
+local hub, lease = ARGV[1], tonumber(ARGV[2])
+local now = nowMs()
+local renewed, lost = 0, {}
+for i = 3, #ARGV do
+  local tid = ARGV[i]
+  for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
+    local pid, serial = splitHoldId(id)
+    local hold = readHold(pid, serial)
+    if not hold then
+      redis.call('SREM', terminalHoldsKey(tid), id)
+    elseif hold.expiresAt <= now then
+      lost[#lost + 1] = dropHold(hold, 'expired', now, 'system', '')
+    else
+      hold.expiresAt = now + lease
+      writeHold(hold)
+      renewed = renewed + 1
+    end
+  end
+  local raw = redis.call('HGET', K.presence, tid)
+  if raw then
+    local p = cjson.decode(raw)
+    p.lastSeen = now
+    if p.hub == hub then redis.call('HSET', K.presence, tid, cjson.encode(p)) end
+  end
+end
+return ok({ renewed = renewed, lost = lost })
