@@ -13,6 +13,8 @@ import { applyEvent, emptyState, stateFromSnapshot, type StoreState } from './st
 
 /** A gap in the event sequence this old triggers a resync. */
 const GAP_WAIT_MS = 300;
+/** After the hub closed the socket, wait this long before connecting again. */
+const SERVER_DISCONNECT_RETRY_MS = 200;
 /** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -73,6 +75,9 @@ export class StoreSync {
     this.socket.on('disconnect', (reason) => {
       this.synced = false;
       this.setStatus(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+      // Socket.IO does not reconnect after the hub closed the socket (a hub shutting down, or a session
+      // ended): try once more, and the handshake says which it was.
+      if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), SERVER_DISCONNECT_RETRY_MS);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
       if (err.data?.code) {

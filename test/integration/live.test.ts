@@ -1,0 +1,273 @@
+/**
+ * The live hub over real Socket.IO: holds reach every register of the store (and no other store), open
+ * sales live in Redis, a register that leaves keeps its holds for the grace period, and resync after an
+ * outage (replay or snapshot) leaves the register's state equal to the hub's.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { StoreSync } from '../../client/sync/store-sync.js';
+import { holdKey, stateFromSnapshot, type StoreState } from '../../client/sync/store-state.js';
+import { storeKeys } from '../../server/store/keys.js';
+import { createStore, login, newSaleId, PINS, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { connectRegister, until } from '../helpers/live.js';
+
+type Hub = Awaited<ReturnType<typeof startTestHub>>;
+const test = suite<{ hub: Hub; short: Hub; open: StoreSync[] }>('live');
+
+test.before(async (ctx) => {
+  ctx.hub = await startTestHub();
+  ctx.short = await startTestHub({ HOLD_LEASE_MS: '1500' });
+  ctx.open = [];
+});
+test.after.each((ctx) => {
+  for (const s of ctx.open.splice(0)) s.close();
+});
+test.after(async (ctx) => {
+  await Promise.all([ctx.hub.close(), ctx.short.close()]);
+});
+
+async function registers(ctx: { open: StoreSync[] }, url: string, ...tokens: string[]) {
+  const syncs = tokens.map((t) => connectRegister(url, t));
+  ctx.open.push(...syncs);
+  await Promise.all(syncs.map((s) => s.ready()));
+  return syncs;
+}
+
+/** The hub's own picture of the store, for comparing with a register's. */
+async function serverState(hub: Hub, storeId: string): Promise<StoreState> {
+  return stateFromSnapshot(await hub.deps.scripts.storeSnapshot(storeId));
+}
+
+function comparable(s: StoreState) {
+  return {
+    seq: s.seq,
+    products: [...s.products.values()].map(({ updatedAt: _u, ...p }) => p).sort((a, b) => a.id - b.id),
+    holds: [...s.holds.keys()].sort(),
+    openSales: [...s.openSales.values()].map((o) => ({ saleId: o.saleId, lines: o.lines.map((l) => [l.lineId, l.serial, l.lost?.reason ?? null]) })),
+    online: [...s.terminals.values()].map((t) => [t.terminalId, t.online]).sort(),
+  };
+}
+
+test('a hold on one register reaches every other register of the store, and no other store', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const other = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['LIVE-1', 'LIVE-2']);
+  const [a, b, o] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!, other.cashier.token!);
+  const heardByOther: string[] = [];
+  o!.subscribe((why, ev) => ev && heardByOther.push(ev.type));
+
+  const { sale } = await a!.request('sale:open', {});
+  const added = await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'live-1' });
+  assert.is(added.sale.lines[0]!.serial, 'LIVE-1');
+  await until(() => b!.state.holds.has(holdKey(p.id, 'LIVE-1')), 2000, 'B to see the hold');
+  const h = b!.state.holds.get(holdKey(p.id, 'LIVE-1'))!;
+  assert.is(h.terminalId, store.terminals[0]!.id);
+  assert.is(b!.state.products.get(p.id)!.held, 1);
+  // B cannot take it
+  const { sale: saleB } = await b!.request('sale:open', {});
+  try {
+    await b!.request('sale:addLine', { saleId: saleB.saleId, productId: p.id, serial: 'LIVE-1' });
+    assert.unreachable('B took a held serial');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'SERIAL_HELD');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(heardByOther.filter((t) => t.startsWith('hold')), []);
+  assert.is(o!.state.products.has(p.id), false);
+});
+
+test('an open sale lives in Redis: a new connection of the register finds it; completing it sells and closes it', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 1000 }, ['OS-1']);
+  const solicit = await productWithStock(store, { serialMode: 'solicit', priceCents: 500 }, 3);
+  const plain = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
+  const [a, watcher] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.supervisor.token!);
+  const { sale } = await a!.request('sale:open', {});
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: enforced.id, serial: 'OS-1' });
+  const withSolicit = await a!.request('sale:addLine', { saleId: sale.saleId, productId: solicit.id });
+  const solicitLine = withSolicit.sale.lines[1]!.lineId;
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: plain.id, quantity: 2 });
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: plain.id, quantity: 1 });
+
+  // a reload of the register: a fresh connection gets the same open sale back
+  a!.close();
+  const [again] = await registers(ctx, ctx.hub.url, store.cashier.token!);
+  const reopened = await again!.request('sale:open', {});
+  assert.is(reopened.sale.saleId, sale.saleId);
+  assert.equal(reopened.sale.lines.map((l) => [l.productId, l.quantity]), [[enforced.id, 1], [solicit.id, 1], [plain.id, 3]]);
+  assert.is(reopened.sale.totalCents, 1000 + 500 + 300);
+
+  // the solicit line needs its serial before the sale can complete
+  try {
+    await again!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 2000 }] });
+    assert.unreachable('completed without the solicit serial');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'SALE_REJECTED');
+  }
+  await again!.request('sale:pickSerial', { saleId: sale.saleId, lineId: solicitLine, serial: ' saw-77 ' });
+  const done = await again!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 2000 }] });
+  assert.is(done.invoice.totalCents, 1800);
+  assert.is(done.invoice.changeCents, 200);
+  assert.equal(done.invoice.lines.map((l) => l.serials), [['OS-1'], ['SAW-77'], []]);
+  // a retry of the completion (say the ack was lost) answers the same invoice
+  const retry = await again!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 2000 }] });
+  assert.is(retry.invoice.number, done.invoice.number);
+  assert.is(retry.replayed, true);
+  await until(() => !watcher!.state.openSales.has(store.terminals[0]!.id) && watcher!.state.products.get(plain.id)!.stock === 7, 2000, 'watcher');
+  assert.is(watcher!.state.holds.size, 0);
+  assert.is(watcher!.state.products.get(enforced.id)!.stock, 0);
+  assert.equal(comparable(watcher!.state), comparable(await serverState(ctx.hub, store.storeId)));
+});
+
+test('void and remove line release holds live; picking another serial releases the old one', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['V-1', 'V-2', 'V-3']);
+  const [a, b] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  const { sale } = await a!.request('sale:open', {});
+  const s1 = await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'V-1' });
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'V-2' });
+  await a!.request('sale:pickSerial', { saleId: sale.saleId, lineId: s1.sale.lines[0]!.lineId, serial: 'V-3' });
+  await until(() => b!.state.holds.has(holdKey(p.id, 'V-3')) && !b!.state.holds.has(holdKey(p.id, 'V-1')), 2000, 'swap seen');
+  await a!.request('sale:removeLine', { saleId: sale.saleId, lineId: s1.sale.lines[0]!.lineId });
+  await until(() => !b!.state.holds.has(holdKey(p.id, 'V-3')), 2000, 'remove seen');
+  await a!.request('sale:void', { saleId: sale.saleId });
+  await until(() => b!.state.holds.size === 0 && b!.state.products.get(p.id)!.held === 0, 2000, 'void seen');
+  assert.is(b!.state.openSales.has(store.terminals[0]!.id), false);
+  assert.equal(comparable(b!.state), comparable(await serverState(ctx.hub, store.storeId)));
+});
+
+test('a register that disconnects keeps its holds for the grace period, then they are released and its line is flagged', async (ctx) => {
+  const store = await createStore(ctx.short);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['G-1']);
+  const [a, b] = await registers(ctx, ctx.short.url, store.cashier.token!, store.cashier2.token!);
+  const { sale } = await a!.request('sale:open', {});
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'G-1' });
+  // while connected, the hub renews the hold past its 1.5 s lease
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.ok(b!.state.holds.has(holdKey(p.id, 'G-1')), 'hold renewed while connected');
+  await until(() => b!.state.terminals.get(store.terminals[0]!.id)?.online === true, 2000, 'A online');
+  a!.close();
+  await until(() => b!.state.terminals.get(store.terminals[0]!.id)?.online === false, 2000, 'A offline');
+  await new Promise((r) => setTimeout(r, 700));
+  assert.ok(b!.state.holds.has(holdKey(p.id, 'G-1')), 'still held within the grace period');
+  await until(() => !b!.state.holds.has(holdKey(p.id, 'G-1')), 3000, 'released after the grace period');
+  // A comes back: its open sale shows the line flagged, not silently kept
+  const [back] = await registers(ctx, ctx.short.url, store.cashier.token!);
+  const line = back!.state.openSales.get(store.terminals[0]!.id)!.lines[0]!;
+  assert.is(line.lost?.reason, 'expired');
+  try {
+    await back!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 100_000 }] });
+    assert.unreachable('sold a lost hold');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'HOLD_LOST');
+  }
+  // picking it again clears the flag
+  const again = await back!.request('sale:pickSerial', { saleId: sale.saleId, lineId: line.lineId, serial: 'G-1' });
+  assert.is(again.sale.lines[0]!.lost, null);
+});
+
+test('a supervisor force-releases a hold with a reason: the holding register is told why', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['F-1']);
+  const [a, sup] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.supervisor.token!);
+  const { sale } = await a!.request('sale:open', {});
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'F-1' });
+  try {
+    await a!.request('hold:forceRelease', { productId: p.id, serial: 'F-1', reason: 'mine now' });
+    assert.unreachable('a cashier force-released');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'FORBIDDEN');
+  }
+  await sup!.request('hold:forceRelease', { productId: p.id, serial: 'F-1', reason: 'customer left the store' });
+  await until(() => a!.state.openSales.get(store.terminals[0]!.id)?.lines[0]?.lost != null, 2000, 'A told');
+  const lost = a!.state.openSales.get(store.terminals[0]!.id)!.lines[0]!.lost!;
+  assert.is(lost.reason, 'force_released');
+  assert.is(lost.note, 'customer left the store');
+});
+
+test('resync: a short gap replays the missed events; a trimmed stream gives a snapshot; both equal the hub', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, Array.from({ length: 10 }, (_, i) => `R-${i}`));
+  const [a, b] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  // b drops off; a keeps working
+  b!.socket.disconnect();
+  const { sale } = await a!.request('sale:open', {});
+  for (let i = 0; i < 4; i++) await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: `R-${i}` });
+  b!.socket.connect();
+  await until(() => b!.resyncs.replay >= 2, 3000, 'replay');
+  await b!.ready();
+  assert.is(b!.resyncs.snapshot, 0);
+  assert.equal(comparable(b!.state), comparable(await serverState(ctx.hub, store.storeId)));
+
+  // now b is away while the stream is trimmed past its position: it must take a snapshot
+  b!.socket.disconnect();
+  for (let i = 4; i < 8; i++) await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: `R-${i}` });
+  await ctx.hub.redis.xtrim(storeKeys(store.storeId).events, 'MAXLEN', 1);
+  b!.socket.connect();
+  await until(() => b!.resyncs.snapshot >= 1, 3000, 'snapshot');
+  await b!.ready();
+  assert.equal(comparable(b!.state), comparable(await serverState(ctx.hub, store.storeId)));
+  assert.is(b!.state.holds.size, 8);
+});
+
+test('handshake: a wrong protocol version and a bad or revoked session are refused with a named reason', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const old = connectRegister(ctx.hub.url, store.cashier.token!, {});
+  ctx.open.push(old);
+  (old.socket.auth as Record<string, unknown>).protocolVersion = 0;
+  old.socket.disconnect().connect();
+  await until(() => old.status === 'refused', 3000, 'refusal');
+  assert.is(old.refusal!.code, 'CLIENT_TOO_OLD');
+  const bad = connectRegister(ctx.hub.url, 'nope.nope');
+  ctx.open.push(bad);
+  await until(() => bad.status === 'refused', 3000, 'refusal');
+  assert.is(bad.refusal!.code, 'UNAUTHENTICATED');
+
+  // a session ended by a supervisor closes its socket, and it cannot come back
+  const cashier = await login(ctx.hub.url, store.storeId, '2002', PINS.cashier2, store.terminals[1]!.deviceToken);
+  const [live] = await registers(ctx, ctx.hub.url, cashier.token!);
+  const revoked = await store.supervisor.delete('/api/staff/2002/sessions');
+  assert.is(revoked.status, 200);
+  await until(() => live!.status === 'refused', 3000, 'revoked socket refused on reconnect');
+  assert.is(live!.refusal!.code, 'UNAUTHENTICATED');
+});
+
+test('bad requests get error acks and write nothing; unknown events get an ack too', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['B-1']);
+  const [a] = await registers(ctx, ctx.hub.url, store.cashier.token!);
+  const seq = a!.state.seq;
+  const codes: string[] = [];
+  for (const [event, payload] of [
+    ['sale:addLine', { saleId: 'x', productId: 'abc' }],
+    ['sale:addLine', { saleId: newSaleId(), productId: p.id, serial: 'B-1', __proto__: { admin: true } }],
+    ['sale:addLine', { saleId: newSaleId(), productId: p.id, serial: 'B-1', extra: 1 }],
+    ['sale:pickSerial', null],
+    ['sale:complete', { saleId: newSaleId(), payments: [] }],
+    ['sync', { lastSeq: -1 }],
+    ['no:such:event', {}],
+  ] as const) {
+    try {
+      await a!.request(event as 'sync', payload as never);
+      codes.push('ok');
+    } catch (err) {
+      codes.push((err as { code: string }).code);
+    }
+  }
+  assert.equal(codes, ['VALIDATION_FAILED', 'SALE_NOT_FOUND', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'ROUTE_NOT_FOUND']);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.is(a!.state.seq, seq, 'nothing was written');
+  assert.is((await store.supervisor.get(`/api/products/${p.id}`)).body.product.held, 0);
+});
+
+test('a flooding socket gets RATE_LIMITED acks while another register is served normally', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const [flood, calm] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  const results = await Promise.allSettled(Array.from({ length: 120 }, () => flood!.request('sync', { lastSeq: flood!.state.seq })));
+  const limited = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'RATE_LIMITED').length;
+  assert.ok(limited > 0, 'some requests were limited');
+  const ok = await calm!.request('sync', { lastSeq: calm!.state.seq });
+  assert.is(ok.ok, true);
+});
+
+test.run();
