@@ -16,7 +16,6 @@ export const ERROR_STATUS = {
   // 404: the thing named does not exist in this store
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
-  STORE_NOT_FOUND: 404,
   PRODUCT_NOT_FOUND: 404,
   CUSTOMER_NOT_FOUND: 404,
   INVOICE_NOT_FOUND: 404,
@@ -27,6 +26,7 @@ export const ERROR_STATUS = {
   SESSION_NOT_FOUND: 404,
   HOLD_NOT_FOUND: 404,
   SALE_NOT_FOUND: 404,
+  RETURN_NOT_FOUND: 404,
   // 409: the request is well formed but the store's state refuses it
   STORE_EXISTS: 409,
   PART_NUMBER_TAKEN: 409,
@@ -37,7 +37,7 @@ export const ERROR_STATUS = {
   SERIAL_HELD: 409,
   HOLD_LOST: 409,
   OUT_OF_STOCK: 409,
-  SERIAL_REQUIRED: 409,
+  LAST_SUPERVISOR: 409,
   SALE_ID_CONFLICT: 409,
   RECEIPT_ID_CONFLICT: 409,
   RETURN_ID_CONFLICT: 409,

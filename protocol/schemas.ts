@@ -182,6 +182,7 @@ export interface Hold {
   saleId: string;
   staffId: string;
   token: number;
+  heldAt: number;
   expiresAt: number;
 }
 

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import cors from 'cors';
 import helmet from 'helmet';
 import type { ErrorBody } from '../protocol/errors.js';
 import { allows } from './access.js';
@@ -62,6 +63,14 @@ function mount(deps: Deps, services: Services, spec: RouteSpec): RequestHandler 
   };
 }
 
+/** Errors that mean Redis is down, restarting or unreachable (not a bug, not the caller's fault). */
+function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string };
+  if (e?.name === 'MaxRetriesPerRequestError') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOENT'].includes(e?.code ?? '')) return true;
+  return /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)|Connection is closed|Stream isn't writeable/.test(e?.message ?? '');
+}
+
 export function errorBody(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof HubError) {
     return { status: err.status, body: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
@@ -71,6 +80,9 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
   if (e?.type === 'entity.parse.failed') return { status: 400, body: { code: 'BAD_JSON', message: 'the body is not valid JSON' } };
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return { status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send JSON in UTF-8' } };
+  }
+  if (isRedisUnavailable(err)) {
+    return { status: 503, body: { code: 'UNAVAILABLE', message: 'the store database is unreachable: try again in a moment' } };
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request could not be read' } };
@@ -103,6 +115,10 @@ export function createApp(deps: Deps, services: Services) {
     }
   });
 
+  if (deps.config.ALLOWED_ORIGINS.length > 0) {
+    // Browsers on the configured origins (a back-office site, a dev server) may call the API.
+    app.use('/api', cors({ origin: deps.config.ALLOWED_ORIGINS, allowedHeaders: ['authorization', 'content-type', 'x-device-token'], maxAge: 600 }));
+  }
   app.use('/api', (req, _res, next) => {
     if (!originAllowed(req.headers.origin, req.headers.host, deps.config.ALLOWED_ORIGINS)) {
       return next(new HubError('ORIGIN_REFUSED', `origin ${req.headers.origin} is not allowed`));

@@ -58,9 +58,7 @@ export function routeTable(s: Services): RouteSpec[] {
     // ---- operator
     { method: 'post', path: '/api/admin/stores', access: 'admin', status: 201, summary: 'create a store and its first supervisor',
       handler: async (ctx) => {
-        const body = parse(S.CreateStoreBody, ctx.body);
-        if (await s.access.storeExists(body.storeId)) throw new HubError('STORE_EXISTS', `store ${body.storeId} exists`);
-        return { store: await s.access.createStore(body) };
+        return { store: await s.access.createStore(parse(S.CreateStoreBody, ctx.body)) };
       } },
 
     // ---- sessions and registers
@@ -77,7 +75,7 @@ export function routeTable(s: Services): RouteSpec[] {
     { method: 'post', path: '/api/terminals/pair', access: 'public', status: 201, summary: 'pair a register with a one-time code',
       handler: async (ctx) => {
         const body = parse(S.PairBody, ctx.body);
-        return s.access.pair(body.storeId, body.code);
+        return s.access.pair(body.storeId, body.code, ctx.address);
       } },
     { method: 'post', path: '/api/pairing-codes', access: 'terminals:manage', status: 201, summary: 'make a one-time pairing code',
       handler: async (ctx) => s.access.createPairingCode(caller(ctx), parse(S.CreatePairingCodeBody, ctx.body).terminalName) },

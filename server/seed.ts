@@ -45,7 +45,7 @@ export async function seedDemo(hub: Hub): Promise<{ registers: { name: string; d
   const registers = [];
   for (const name of ['Register 1', 'Register 2']) {
     const { code } = await access.createPairingCode(caller, name);
-    const { deviceToken } = await access.pair(DEMO_STORE, code);
+    const { deviceToken } = await access.pair(DEMO_STORE, code, 'seed');
     registers.push({ name, deviceToken });
   }
   return { registers };

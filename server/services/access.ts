@@ -33,21 +33,19 @@ export class AccessService {
     });
   }
 
-  async storeExists(storeId: string): Promise<boolean> {
-    return (await this.deps.redis.hexists(GLOBAL_STORES_KEY, storeId)) === 1;
-  }
-
   async listStores(): Promise<string[]> {
     return this.deps.redis.hkeys(GLOBAL_STORES_KEY);
   }
 
   async createStore(input: { storeId: string; name: string; supervisor: { code: string; name: string; pin: string } }) {
     const { storeId, name, supervisor } = input;
+    // The registry spans stores (another slot, so not in the store's script). It is written first: a store
+    // listed but never created only costs the sweeper an empty look; a store created but not listed would
+    // never have its holds swept.
+    await this.deps.redis.hset(GLOBAL_STORES_KEY, storeId, name);
     await this.deps.scripts.createStore(storeId, name, {
       code: supervisor.code, name: supervisor.name, role: 'supervisor', pinHash: await hashPin(supervisor.pin), active: true,
     });
-    // The registry spans stores (another slot); it is written after the store exists, and re-written on retry.
-    await this.deps.redis.hset(GLOBAL_STORES_KEY, storeId, name);
     return { storeId, name };
   }
 
@@ -125,10 +123,20 @@ export class AccessService {
     }
   }
 
-  async pair(storeId: string, code: string) {
+  /** Pairs a register. Wrong codes are throttled per address like wrong PINs (a code is only 8 digits). */
+  async pair(storeId: string, code: string, address: string) {
+    const limited = await this.byAddress.get(`pair:${address}`);
+    if (limited && limited.remainingPoints <= 0) {
+      throw new HubError('TOO_MANY_ATTEMPTS', 'too many wrong pairing codes: wait and try again', { retryAfterMs: limited.msBeforeNext });
+    }
     const deviceToken = newToken(storeId);
-    const terminal = await this.deps.scripts.pairTerminal(storeId, code, hashToken(deviceToken));
-    return { terminal, deviceToken };
+    try {
+      const terminal = await this.deps.scripts.pairTerminal(storeId, code, hashToken(deviceToken));
+      return { terminal, deviceToken };
+    } catch (err) {
+      if (err instanceof HubError && err.code === 'PAIRING_CODE_INVALID') await this.byAddress.consume(`pair:${address}`).catch(() => undefined);
+      throw err;
+    }
   }
 
   async listTerminals(storeId: string): Promise<TerminalRecord[]> {

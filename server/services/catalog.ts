@@ -7,8 +7,11 @@ import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import { normalizeInvoice } from '../store/scripts.js';
 import type { Invoice } from '../../protocol/schemas.js';
+import { numericCursor, pageOfIds } from './paging.js';
 import { queryWords, searchWords } from './text.js';
 
+/** A prefix search of sold serials scans at most this many batches of 1,000 per page. */
+const SOLD_SCAN_BATCHES = 50;
 /** How many index entries one search reads at most. */
 const INDEX_SCAN_LIMIT = 5_000;
 
@@ -67,20 +70,6 @@ async function searchIndex(redis: Redis, indexKey: string, q: string): Promise<n
   return [...first!].filter((id) => rest.every((s) => s.has(id))).sort((a, b) => a - b);
 }
 
-/** An id cursor as handed out by pageOfIds/listProducts; anything else is VALIDATION_FAILED (not a Redis error). */
-function idCursor(cursor: string | undefined): number {
-  if (!cursor) return 0;
-  if (!/^\d{1,15}$/.test(cursor)) throw new HubError('VALIDATION_FAILED', 'invalid cursor', { cursor: cursor.slice(0, 40) });
-  return Number(cursor);
-}
-
-function pageOfIds(ids: number[], cursor: string | undefined, limit: number) {
-  const after = idCursor(cursor);
-  const rest = ids.filter((id) => id > after);
-  const items = rest.slice(0, limit);
-  return { ids: items, nextCursor: rest.length > limit ? String(items[items.length - 1]) : null };
-}
-
 export class CatalogService {
   constructor(private readonly deps: Deps) {}
 
@@ -118,7 +107,7 @@ export class CatalogService {
     if (q.q?.trim()) {
       page = pageOfIds(await searchIndex(this.deps.redis, k.productIndex, q.q), q.cursor, q.limit);
     } else {
-      const after = idCursor(q.cursor);
+      const after = numericCursor(q.cursor);
       const ids = (await this.deps.redis.zrangebyscore(k.products, `(${after}`, '+inf', 'LIMIT', 0, q.limit + 1)).map(Number);
       const items = ids.slice(0, q.limit);
       page = { ids: items, nextCursor: ids.length > q.limit ? String(items[items.length - 1]) : null };
@@ -145,7 +134,7 @@ export class CatalogService {
     }
     if (q.status === 'held') {
       const serials = (await redis.zrange(k.held(productId), 0, -1)).filter((s) => s.startsWith(prefix));
-      const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+      const offset = numericCursor(q.cursor);
       const slice = serials.slice(offset, offset + q.limit);
       const raw = slice.length ? await redis.hmget(k.holds, ...slice.map((s) => `${productId}:${s}`)) : [];
       return {
@@ -160,11 +149,19 @@ export class CatalogService {
       if (q.cursor && !(/^\d{1,20}$/.test(q.cursor) && BigInt(q.cursor) < 2n ** 64n)) {
         throw new HubError('VALIDATION_FAILED', 'invalid cursor', { cursor: q.cursor.slice(0, 40) });
       }
-      const [next, flat] = await redis.zscan(k.sold(productId), q.cursor ?? '0', 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-      serials = flat.filter((_, i) => i % 2 === 0);
-      nextCursor = next === '0' ? null : next;
+      // Scan batches until the page is full (a batch may overfill it: ZSCAN cannot resume mid-batch).
+      const found = new Set<string>();
+      let cursor = q.cursor ?? '0';
+      for (let batch = 0; batch < SOLD_SCAN_BATCHES; batch++) {
+        const [next, flat] = await redis.zscan(k.sold(productId), cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+        flat.forEach((v, i) => i % 2 === 0 && found.add(v));
+        cursor = next;
+        if (cursor === '0' || found.size >= q.limit) break;
+      }
+      serials = [...found];
+      nextCursor = cursor === '0' ? null : cursor;
     } else {
-      const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+      const offset = numericCursor(q.cursor);
       serials = await redis.zrevrange(k.sold(productId), offset, offset + q.limit);
       nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
       serials = serials.slice(0, q.limit);
@@ -202,7 +199,7 @@ export class CatalogService {
   async customerHistory(storeId: string, id: number, q: { cursor?: string; limit: number }) {
     await this.getCustomer(storeId, id);
     const k = storeKeys(storeId);
-    const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+    const offset = numericCursor(q.cursor);
     const saleIds = await this.deps.redis.zrevrange(k.customerInvoices(id), offset, offset + q.limit);
     const page = saleIds.slice(0, q.limit);
     const raw = page.length ? await this.deps.redis.mget(...page.map((s) => k.invoice(s))) : [];

@@ -5,6 +5,7 @@ import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import { normalizeInvoice, type ReturnRecord } from '../store/scripts.js';
 import { requireTerminal } from './inventory.js';
+import { numericCursor } from './paging.js';
 import { cleanSerial, serialRules } from './productFlags.js';
 
 export interface CompleteSaleInput {
@@ -42,7 +43,7 @@ export class SalesService {
 
   async listInvoices(storeId: string, q: { cursor?: string; limit: number }) {
     const k = storeKeys(storeId);
-    const offset = q.cursor ? Number(q.cursor) || 0 : 0;
+    const offset = numericCursor(q.cursor);
     const ids = await this.deps.redis.zrevrange(k.invoices, offset, offset + q.limit);
     const page = ids.slice(0, q.limit);
     const raw = page.length ? await this.deps.redis.mget(...page.map((id) => k.invoice(id))) : [];
@@ -74,7 +75,7 @@ export class SalesService {
 
   async getReturn(storeId: string, returnId: string): Promise<ReturnRecord> {
     const raw = await this.deps.redis.get(storeKeys(storeId).return(returnId));
-    if (!raw) throw new HubError('NOT_FOUND', `no return ${returnId}`);
+    if (!raw) throw new HubError('RETURN_NOT_FOUND', `no return ${returnId}`);
     const r = JSON.parse(raw) as ReturnRecord;
     return { ...r, lines: (Array.isArray(r.lines) ? r.lines : []).map((l) => ({ ...l, serials: Array.isArray(l.serials) ? l.serials : [] })) };
   }

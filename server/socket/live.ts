@@ -74,6 +74,7 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
   const heartbeatMs = opts.heartbeatMs ?? Math.min(Math.floor(lease / 4), 10_000);
   const io: LiveServer = new Server(server, {
     serveClient: false,
+    cors: { origin: deps.config.ALLOWED_ORIGINS },
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     allowRequest: (req, cb) => {
       const ok = originAllowed(req.headers.origin, req.headers.host, deps.config.ALLOWED_ORIGINS);

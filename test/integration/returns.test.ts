@@ -316,7 +316,7 @@ test('a return against an unknown invoice is INVOICE_NOT_FOUND; an unknown retur
   assert.is(await stockOf(store, p.id), 1);
   const missing = await store.cashier.get(`/api/returns/${newReturnId()}`);
   assert.is(missing.status, 404);
-  assert.is(missing.body.code, 'NOT_FOUND');
+  assert.is(missing.body.code, 'RETURN_NOT_FOUND');
   const bad = await store.cashier.post('/api/returns', { returnId: 'x', saleId: inv.saleId, lines: [{ line: 0, quantity: 1 }] });
   assert.is(bad.status, 400);
   assert.is(bad.body.code, 'VALIDATION_FAILED');

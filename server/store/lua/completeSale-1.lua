@@ -9,11 +9,15 @@
     ARGV[1] json {saleId, storeId, terminalId, staffId, customerId|null,
                   lines: [{productId, quantity, serials: [{serial, token}]}], payments: [{method, amountCents}]}
   Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
-          | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line} | SALE_REJECTED {line?, reason}
+          | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
+          | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
+                           | total_too_large}
 ]]
 -- @include "base"
 -- @include "holds"
 -- @include "dates"
+-- Lua's cjson keeps 14 significant digits: one sale stays well below that.
+local MAX_TOTAL_CENTS = 1e13
 local s = cjson.decode(ARGV[1])
 local existing = redis.call('GET', invoiceKey(s.saleId))
 if existing then
@@ -78,6 +82,9 @@ for i, line in ipairs(s.lines) do
     end
   end
   total = total + p.price * line.quantity
+end
+if total > MAX_TOTAL_CENTS then
+  return fail('SALE_REJECTED', 'the sale total is over the limit of one sale', { reason = 'total_too_large', totalCents = total })
 end
 local paid, cash = 0, 0
 for _, pay in ipairs(s.payments) do

@@ -6,7 +6,8 @@
     KEYS[1] store meta key
     ARGV[1] product id   ARGV[2] serial (normalised)   ARGV[3] terminal id   ARGV[4] staff code
     ARGV[5] sale id      ARGV[6] lease (ms)
-  Output: {ok, hold, renewed} | PRODUCT_NOT_FOUND | NOT_ENFORCED | SERIAL_HELD {terminalId, expiresAt}
+  Output: {ok, hold, renewed} | PRODUCT_NOT_FOUND | NOT_ENFORCED | SALE_ID_CONFLICT (sale completed)
+          | SERIAL_HELD {terminalId, expiresAt}
           | SERIAL_NOT_IN_STOCK {state}
 ]]
 -- @include "base"
@@ -15,6 +16,9 @@ local pid, serial, tid, staffId, saleId, lease = tonumber(ARGV[1]), ARGV[2], ARG
 local mode = redis.call('HGET', productKey(pid), 'serialMode')
 if not mode then return fail('PRODUCT_NOT_FOUND', 'no product ' .. pid) end
 if mode ~= 'enforced' then return fail('NOT_ENFORCED', 'only serials of enforced products are held') end
+if redis.call('EXISTS', invoiceKey(saleId)) == 1 then
+  return fail('SALE_ID_CONFLICT', 'sale ' .. saleId .. ' is already completed: start a new sale')
+end
 local hold, renewedOrErr = takeHold(pid, serial, tid, staffId, saleId, lease, nowMs())
 if not hold then return renewedOrErr end
 return ok({ hold = hold, renewed = renewedOrErr })

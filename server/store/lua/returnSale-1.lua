@@ -1,13 +1,15 @@
 --[[
-  Takes back units of an invoice's lines. Only serials sold on that line come back, each once: enforced
-  serials return to stock, solicit serials are recorded as returned; quantities go back on the shelf; the
-  customer's service records of returned serials get `returnedAt`.
+  Takes back units of an invoice's lines. Only serials sold on that line come back, each once. Stock goes
+  back by the product's serial mode now (it may have changed since the sale): an enforced product takes its
+  serials back into stock, other products take the quantity back on the shelf (solicit serials are recorded
+  as returned in their timeline). The customer's service records of returned serials get `returnedAt`.
   Idempotent on the return id chosen by the register.
   Input:
     KEYS[1] store meta key
     ARGV[1] json {returnId, saleId, terminalId, staffId, reason, lines: [{line, quantity, serials}]}
   Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT | INVOICE_NOT_FOUND
-          | RETURN_REJECTED {line, serial?, reason}
+          | RETURN_REJECTED {line, serial?, reason: no_line | quantity | serial_count | serials_not_expected
+                             | not_on_line | already_returned | in_stock | mode_changed}
 ]]
 -- @include "base"
 local r = cjson.decode(ARGV[1])
@@ -27,7 +29,7 @@ local function contains(list, v)
 end
 
 -- 1. check
-local asked, seen = {}, {}
+local asked, seen, modes = {}, {}, {}
 for _, rl in ipairs(r.lines) do
   local line = inv.lines[rl.line + 1]
   if not line then return fail('RETURN_REJECTED', 'the invoice has no line ' .. rl.line, { line = rl.line, reason = 'no_line' }) end
@@ -43,10 +45,19 @@ for _, rl in ipairs(r.lines) do
   if line.serialMode == 'none' and #serials > 0 then
     return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': this product takes no serials', { line = rl.line, reason = 'serials_not_expected' })
   end
+  -- stock goes back by the product's mode now (it may have changed since the sale)
+  local mode = redis.call('HGET', productKey(line.productId), 'serialMode') or line.serialMode
+  modes[rl.line] = mode
+  if mode == 'enforced' and line.serialMode == 'none' then
+    return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': the product is now serial-enforced and this unit has no serial',
+      { line = rl.line, reason = 'mode_changed' })
+  end
   for _, sn in ipairs(serials) do
     local why
     if not contains(line.serials, sn) then why = 'not_on_line'
     elseif contains(line.returnedSerials, sn) or seen[rl.line .. ':' .. sn] then why = 'already_returned'
+    elseif mode == 'enforced' and (redis.call('ZSCORE', inStockKey(line.productId), sn) or redis.call('ZSCORE', heldKey(line.productId), sn)) then
+      why = 'in_stock'
     end
     if why then
       return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': serial ' .. sn .. ' cannot be returned (' .. why .. ')',
@@ -68,11 +79,11 @@ for _, rl in ipairs(r.lines) do
       redis.call('ZREM', soldKey(pid), sn)
       redis.call('HDEL', K.soldInfo, pid .. ':' .. sn)
     end
-    if line.serialMode == 'enforced' then redis.call('ZADD', inStockKey(pid), 0, sn) end
+    if modes[rl.line] == 'enforced' then redis.call('ZADD', inStockKey(pid), 0, sn) end
     appendTimeline(sn, { k = 'returned', p = pid, at = now, s = r.staffId, t = r.terminalId, r = r.returnId, why = r.reason })
     line.returnedSerials[#line.returnedSerials + 1] = sn
   end
-  if line.serialMode ~= 'enforced' then redis.call('HINCRBY', productKey(pid), 'qty', rl.quantity) end
+  if modes[rl.line] ~= 'enforced' then redis.call('HINCRBY', productKey(pid), 'qty', rl.quantity) end
   line.returnedQuantity = line.returnedQuantity + rl.quantity
   refund = refund + line.unitPriceCents * rl.quantity
   touched[pid] = true

@@ -4,13 +4,14 @@
     KEYS[1] store meta key
     ARGV[1] "session" | "staff"
     ARGV[2] session token hash | staff code
-  Output: {ok, revoked (count), hashes} | SESSION_NOT_FOUND
+  Output: {ok, revoked (count), hashes} | SESSION_NOT_FOUND | STAFF_NOT_FOUND
 ]]
 -- @include "base"
 local hashes
 if ARGV[1] == 'session' then
   hashes = { ARGV[2] }
 else
+  if redis.call('HEXISTS', K.staff, ARGV[2]) == 0 then return fail('STAFF_NOT_FOUND', 'no staff member ' .. ARGV[2]) end
   hashes = redis.call('SMEMBERS', staffSessionsKey(ARGV[2]))
 end
 local revoked = 0

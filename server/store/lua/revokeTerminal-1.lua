@@ -1,5 +1,6 @@
 --[[
   Unpairs a register: its device token stops working and its session ends. Its holds run out on their lease.
+  Unpairing an unpaired register changes nothing.
   Input:
     KEYS[1] store meta key
     ARGV[1] terminal id
@@ -10,7 +11,9 @@
 local raw = redis.call('HGET', K.terminals, ARGV[1])
 if not raw then return fail('TERMINAL_NOT_FOUND', 'no terminal ' .. ARGV[1]) end
 local t = cjson.decode(raw)
+if t.revokedAt then return ok({ terminal = t, endedSession = false }) end
 local ended = t.sessionHash or false
+if t.sessionHash and t.staffId then emit('staff_logged_out', { terminalId = ARGV[1], staffId = t.staffId }) end
 if t.tokenHash then redis.call('HDEL', K.terminalTokens, t.tokenHash) end
 if t.sessionHash then
   local s = redis.call('GET', sessionKey(t.sessionHash))

@@ -5,6 +5,7 @@
     ARGV[1] "create" | "update"
     ARGV[2] json {code, name?, role?, pinHash?, active?}
   Output: {ok, staff (without pinHash), sessionsRevoked, ended (session hashes)} | STAFF_CODE_TAKEN | STAFF_NOT_FOUND
+          | LAST_SUPERVISOR (the change would leave the store without an active supervisor)
 ]]
 -- @include "base"
 local change = cjson.decode(ARGV[2])
@@ -18,6 +19,18 @@ else
   if not raw then return fail('STAFF_NOT_FOUND', 'no staff member ' .. change.code) end
   staff = cjson.decode(raw)
   for k, v in pairs(change) do staff[k] = v end
+end
+if ARGV[1] == 'update' and (staff.role ~= 'supervisor' or staff.active == false) then
+  -- a store always keeps one active supervisor (someone must be able to pair registers and manage staff)
+  local others = 0
+  for _, raw in ipairs(redis.call('HVALS', K.staff)) do
+    local o = cjson.decode(raw)
+    if o.code ~= staff.code and o.role == 'supervisor' and o.active ~= false then others = others + 1 end
+  end
+  local was = cjson.decode(raw)
+  if others == 0 and was.role == 'supervisor' and was.active ~= false then
+    return fail('LAST_SUPERVISOR', 'this is the store\'s last active supervisor: make another supervisor first')
+  end
 end
 redis.call('HSET', K.staff, staff.code, cjson.encode(staff))
 local revoked, ended = 0, {}

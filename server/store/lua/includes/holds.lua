@@ -55,7 +55,8 @@ local function takeHold(pid, serial, tid, staffId, saleId, lease, now)
       writeHold(hold)
       return hold, true
     else
-      return nil, fail('SERIAL_HELD', 'serial ' .. serial .. ' is held by another register',
+      local who = hold.terminalId == tid and 'this register, for another sale' or 'another register'
+      return nil, fail('SERIAL_HELD', 'serial ' .. serial .. ' is held by ' .. who,
         { terminalId = hold.terminalId, expiresAt = hold.expiresAt, serial = serial })
     end
   end

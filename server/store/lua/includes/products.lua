@@ -1,4 +1,4 @@
---[[ Product reads shared by scripts: the product as the hub shows it (mirrors server/store/products.ts). ]]
+--[[ Product reads shared by scripts: the product as the hub shows it (mirrors productFromHash in server/services/catalog.ts). ]]
 local function productView(pid)
   local h = redis.call('HGETALL', productKey(pid))
   if #h == 0 then return nil end
