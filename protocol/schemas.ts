@@ -257,3 +257,16 @@ export interface Page<T> {
 }
 
 export const HoldsQuery = z.strictObject({ terminalId: z.string().max(64).optional() });
+
+/** A staff session as POST /api/sessions and GET /api/session answer it. */
+export interface SessionInfo {
+  id: string;
+  storeId: string;
+  staffId: string;
+  name: string;
+  role: Role;
+  /** The paired register the session was opened on, or null (back office). */
+  terminalId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}

@@ -5,7 +5,7 @@
  *   npm test                  everything
  *   npm test -- holds sales   only files whose path contains one of the words
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -76,6 +76,14 @@ async function main() {
     console.error((err as Error).message);
     console.log('0 passed, 1 failed');
     process.exit(1);
+  }
+  if (files.some((f) => f.startsWith('test/e2e'))) {
+    // Browser tests drive the built web app, as `npm start` serves it.
+    const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (built.status !== 0) {
+      console.log('0 passed, 1 failed');
+      process.exit(1);
+    }
   }
   const env = { ...process.env, TEST_REDIS_URL: redis.url, FORCE_COLOR: '0', NODE_ENV: 'test' };
   console.log(`redis-server for tests on port ${redis.port}; ${files.length} test files, ${PARALLEL} at a time`);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
-import type { Hold, Invoice, InvoiceLine, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
 
@@ -359,16 +359,7 @@ export interface StaffRecord {
   createdAt?: number;
 }
 
-export interface SessionRecord {
-  id: string;
-  storeId: string;
-  staffId: string;
-  name: string;
-  role: StaffRecord['role'];
-  terminalId: string | null;
-  createdAt: number;
-  expiresAt: number;
-}
+export type SessionRecord = SessionInfo;
 
 export interface TerminalRecord {
   id: string;

@@ -1,0 +1,9 @@
+import { ShApp } from './app.component.js';
+
+customElements.define('sh-app', ShApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sh-app': ShApp;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Browser-test helpers: Debian's chromium driven by playwright-core (no browser downloads), pages logged in
+ * as a register or the back office, and screenshots of every view into docs/screenshots.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install the Debian package chromium (apt-get install chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** A register's browser: its own context (storage), a 1024x768 touch screen. */
+export async function registerContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+}
+
+/** Pairs the page's register (stores its device token the way the app does) and logs staff in. */
+export async function loginAt(
+  page: Page,
+  url: string,
+  who: { storeId: string; staffCode: string; pin: string; pairing?: { terminalId: string; terminalName: string; deviceToken: string } },
+) {
+  await page.goto(url);
+  if (who.pairing) {
+    await page.evaluate(
+      ([p, storeId]) => localStorage.setItem('serialhub.pairing', JSON.stringify({ ...(p as object), storeId })),
+      [who.pairing, who.storeId] as const,
+    );
+    await page.reload();
+  } else {
+    await page.getByLabel('Store').fill(who.storeId);
+  }
+  await page.getByLabel('Staff code').fill(who.staffCode);
+  await page.getByLabel('PIN').fill(who.pin);
+  await page.getByRole('button', { name: 'Log in', exact: true }).last().click();
+  await page.locator('sh-connection-badge [data-status=online]').waitFor({ timeout: 10_000 });
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname });
+}
