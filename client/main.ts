@@ -3,3 +3,4 @@ import './components/app/app.js';
 import './components/connection-badge/connection-badge.js';
 import './components/login/login.js';
 import './components/serial-lookup/serial-lookup.js';
+import './components/checkout/checkout.js';

@@ -107,7 +107,7 @@ type Req<P, R> = (payload: P, ack: (reply: Ack<R>) => void) => void;
 export interface ClientToServerEvents {
   sync: Req<z.input<typeof SyncRequest>, SyncReply>;
   'sale:open': Req<z.input<typeof OpenSaleRequest>, { sale: OpenSale }>;
-  'sale:addLine': Req<z.input<typeof AddLineRequest>, { sale: OpenSale }>;
+  'sale:addLine': Req<z.input<typeof AddLineRequest>, { sale: OpenSale; lineId: string }>;
   'sale:pickSerial': Req<z.input<typeof PickSerialRequest>, { sale: OpenSale }>;
   'sale:removeLine': Req<z.input<typeof RemoveLineRequest>, { sale: OpenSale }>;
   'sale:setQuantity': Req<z.input<typeof SetQuantityRequest>, { sale: OpenSale }>;

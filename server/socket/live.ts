@@ -164,7 +164,7 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     const r = services.registers;
     handle('sync', P.SyncRequest, 'serials:read', (q) => r.resync(caller, q.lastSeq));
     handle('sale:open', P.OpenSaleRequest, 'holds:use', async (q) => ({ sale: (await r.openSale(caller, q.saleId)).sale }));
-    handle('sale:addLine', P.AddLineRequest, 'holds:use', async (q) => ({ sale: (await r.addLine(caller, q)).sale }));
+    handle('sale:addLine', P.AddLineRequest, 'holds:use', (q) => r.addLine(caller, q));
     handle('sale:pickSerial', P.PickSerialRequest, 'holds:use', async (q) => ({ sale: await r.pickSerial(caller, q) }));
     handle('sale:removeLine', P.RemoveLineRequest, 'holds:use', async (q) => ({ sale: await r.removeLine(caller, q) }));
     handle('sale:setQuantity', P.SetQuantityRequest, 'holds:use', async (q) => ({ sale: await r.setQuantity(caller, q) }));

@@ -1,0 +1,470 @@
+/**
+ * Checkout: ring up a sale by scan, part number or name. A serialized line asks for its serial and the sale
+ * cannot proceed without it: enforced serials are checked and held at once (or picked from the live list,
+ * where other registers' holds show locked), solicit serials are typed. The open sale lives in the hub, so
+ * a reload or reconnect finds it again; lines whose hold was lost while away are flagged for a new pick.
+ */
+import { consume } from '@lit/context';
+import { LitElement, html, nothing } from 'lit';
+import { query, queryAll, state } from 'lit/decorators.js';
+import type { StoreEvent } from '../../../protocol/events.js';
+import type { Invoice, Page, Product } from '../../../protocol/schemas.js';
+import type { OpenSale, OpenSaleLine } from '../../../protocol/socket.js';
+import { ApiError } from '../../api/http.js';
+import { appContext, type AppServices } from '../../context/session.js';
+import { SyncController } from '../../controllers/sync-controller.js';
+import { toast } from '../../events/index.js';
+import { formatCents, formatDate, formatTimeLeft, parseMoney } from '../../format.js';
+import { sharedStyles } from '../../styles/shared.js';
+import { RequestError } from '../../sync/store-sync.js';
+import { checkoutStyles } from './checkout.styles.js';
+
+/** Words a cashier understands for what the hub answered. */
+const MESSAGES: Record<string, string> = {
+  SERIAL_HELD: 'That serial is held by another register.',
+  SERIAL_NOT_IN_STOCK: 'That serial is not in stock for this product.',
+  HOLD_LOST: 'A serial on this sale is no longer held: pick it again.',
+  OUT_OF_STOCK: 'Not enough in stock.',
+  TIMEOUT: 'The hub did not answer in time: check the connection and try again.',
+  RATE_LIMITED: 'Too fast: wait a moment.',
+};
+
+function explain(err: unknown): string {
+  if (err instanceof RequestError || err instanceof ApiError) {
+    if (err.code === 'SERIAL_HELD' && (err.details as { sameSale?: boolean })?.sameSale) return 'That serial is already on this sale.';
+    return MESSAGES[err.code] ?? err.message;
+  }
+  return (err as Error).message ?? 'Something went wrong';
+}
+
+interface LookupMatch {
+  serial: string;
+  product: Product;
+  state: string;
+  hold: { terminalId: string } | null;
+}
+
+export class ShCheckout extends LitElement {
+  static override styles = [sharedStyles, checkoutStyles];
+
+  @consume({ context: appContext, subscribe: true }) services?: AppServices;
+
+  private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleEvent(ev));
+
+  @query('#scan') private scanInput!: HTMLInputElement;
+  @query('#tendered') private tenderedInput?: HTMLInputElement;
+  @queryAll('input[data-line]') private serialInputs!: NodeListOf<HTMLInputElement>;
+
+  @state() private results: Product[] = [];
+  @state() private message = '';
+  @state() private lineErrors: Record<string, string> = {};
+  @state() private pickerFor: string | null = null;
+  @state() private pickerSerials: string[] = [];
+  @state() private invoice: Invoice | null = null;
+  @state() private busy = false;
+  @state() private changedNotice = '';
+
+  @state() private confirmingVoid = false;
+
+  @state() private ackedSale: OpenSale | null = null;
+  private ackedOpen = false;
+  private pendingFocus: string | null = null;
+  private clock = 0;
+  private lastSignature = '';
+  private unsubscribe: (() => void) | null = null;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.clock = window.setInterval(() => this.requestUpdate(), 1000);
+    this.unsubscribe = this.services?.sync.subscribe((why) => why === 'resync' && this.handleResync()) ?? null;
+    void this.ensureSale();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    clearInterval(this.clock);
+    this.unsubscribe?.();
+  }
+
+  override firstUpdated() {
+    this.scanInput?.focus();
+  }
+
+  /** The register's open sale: the live state's, or a newer one from a request's ack (the event may lag). */
+  private get sale(): OpenSale | null {
+    const s = this.services;
+    const live = s?.session.terminalId ? s.sync.state.openSales.get(s.session.terminalId) ?? null : null;
+    const acked = this.ackedSale;
+    if (acked && (!live ? this.ackedOpen : live.saleId === acked.saleId && acked.updatedAt > live.updatedAt)) return acked;
+    return live;
+  }
+
+  /** Remembers the sale a request answered with, until the live state catches up. */
+  private remember(sale: OpenSale | null) {
+    this.ackedSale = sale;
+    this.ackedOpen = sale !== null;
+  }
+
+  private async ensureSale(): Promise<OpenSale | null> {
+    const sync = this.services?.sync;
+    if (!sync) return null;
+    if (this.sale) return this.sale;
+    try {
+      await sync.ready();
+      const { sale } = await sync.request('sale:open', {});
+      this.remember(sale);
+      return sale;
+    } catch (err) {
+      this.message = explain(err);
+      return null;
+    }
+  }
+
+  private signature(sale: OpenSale | null) {
+    return JSON.stringify(sale?.lines.map((l) => [l.lineId, l.serial, l.lost?.reason ?? '']) ?? []);
+  }
+
+  private handleResync() {
+    const sig = this.signature(this.sale);
+    if (this.lastSignature && sig !== this.lastSignature) {
+      this.changedNotice = 'Your sale changed while the register was offline: check the flagged lines.';
+    }
+    this.lastSignature = sig;
+  }
+
+  private handleEvent(ev: StoreEvent) {
+    if (ev.type === 'open_sale_changed' && ev.data.terminalId === this.services?.session.terminalId) {
+      this.lastSignature = this.signature((ev.data.sale as OpenSale | null) ?? null);
+    }
+    if (this.pickerFor && (ev.type === 'hold_released' || ev.type === 'hold_created' || ev.type === 'stock_received')) {
+      void this.loadPicker(this.pickerFor);
+    }
+  }
+
+  /** One entry point for the scan field: a part number, a serial, or words of a product name. */
+  private async handleScan(e: SubmitEvent) {
+    e.preventDefault();
+    const text = this.scanInput.value.trim();
+    if (!text || !this.services) return;
+    this.message = '';
+    this.results = [];
+    const { api } = this.services;
+    try {
+      const page = await api.get<Page<Product>>(`/api/products?q=${encodeURIComponent(text)}&limit=10`);
+      const exact = page.items.find((p) => p.partNumber.toUpperCase() === text.toUpperCase());
+      if (exact) {
+        this.scanInput.value = '';
+        await this.addProduct(exact);
+        return;
+      }
+      const bySerial = await this.findSerial(text);
+      if (bySerial) {
+        this.scanInput.value = '';
+        await this.addProduct(bySerial.product, bySerial.serial);
+        return;
+      }
+      if (page.items.length === 0) this.message = `Nothing found for "${text}".`;
+      this.results = page.items;
+    } catch (err) {
+      this.message = explain(err);
+    }
+  }
+
+  private async findSerial(text: string): Promise<LookupMatch | null> {
+    try {
+      const r = await this.services!.api.get<{ matches: LookupMatch[] }>(`/api/serials/${encodeURIComponent(text)}`);
+      const sellable = r.matches.find((m) => m.product.serialMode === 'enforced' && m.state === 'in_stock');
+      if (sellable) return sellable;
+      const m = r.matches[0];
+      if (m) {
+        const where = m.hold ? this.terminalName(m.hold.terminalId) : '';
+        throw new Error(
+          m.state === 'held' ? `Serial ${m.serial} is held at ${where}.` : m.state === 'sold' ? `Serial ${m.serial} is already sold.` : `Serial ${m.serial} is not in stock.`,
+        );
+      }
+      return null;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'SERIAL_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  private terminalName(id: string) {
+    return this.services?.sync.state.terminals.get(id)?.name ?? `register ${id}`;
+  }
+
+  private async addProduct(product: Product, serial?: string) {
+    const sale = await this.ensureSale();
+    if (!sale) return;
+    this.results = [];
+    try {
+      const r = await this.services!.sync.request('sale:addLine', {
+        saleId: sale.saleId, productId: product.id, quantity: 1, ...(serial ? { serial } : {}),
+      });
+      this.remember(r.sale);
+      await this.updateComplete;
+      // A serialized item without its serial: the next scan belongs to that line's serial field.
+      if (product.serialMode !== 'none' && !serial) this.focusSerial(r.lineId);
+      else this.scanInput.focus();
+    } catch (err) {
+      this.message = explain(err);
+      this.scanInput.focus();
+    }
+  }
+
+  /** Focuses a line's serial field as soon as it is rendered. */
+  private focusSerial(lineId: string) {
+    this.pendingFocus = lineId;
+    this.requestUpdate();
+  }
+
+  override updated() {
+    if (!this.pendingFocus) return;
+    const input = [...this.serialInputs].find((i) => i.dataset.line === this.pendingFocus);
+    if (input) {
+      input.focus();
+      this.pendingFocus = null;
+    }
+  }
+
+  private async pickSerial(line: OpenSaleLine, serial: string) {
+    const sale = this.sale;
+    if (!sale || !serial.trim()) return;
+    this.lineErrors = { ...this.lineErrors, [line.lineId]: '' };
+    try {
+      this.remember((await this.services!.sync.request('sale:pickSerial', { saleId: sale.saleId, lineId: line.lineId, serial })).sale);
+      this.pickerFor = null;
+      const next = this.sale?.lines.find((l) => l.serialMode !== 'none' && (!l.serial || l.lost) && l.lineId !== line.lineId);
+      if (next) this.focusSerial(next.lineId);
+      else this.scanInput.focus();
+    } catch (err) {
+      this.lineErrors = { ...this.lineErrors, [line.lineId]: explain(err) };
+    }
+  }
+
+  private async loadPicker(lineId: string) {
+    const line = this.sale?.lines.find((l) => l.lineId === lineId);
+    if (!line) return;
+    try {
+      const page = await this.services!.sync.request('serials:available', { productId: line.productId, limit: 100 });
+      this.pickerSerials = page.items.map((i) => i.serial);
+    } catch (err) {
+      this.lineErrors = { ...this.lineErrors, [lineId]: explain(err) };
+    }
+  }
+
+  private togglePicker(line: OpenSaleLine) {
+    this.pickerFor = this.pickerFor === line.lineId ? null : line.lineId;
+    if (this.pickerFor) void this.loadPicker(line.lineId);
+  }
+
+  private async run(action: () => Promise<{ sale: OpenSale | null }>) {
+    try {
+      this.remember((await action()).sale);
+    } catch (err) {
+      this.message = explain(err);
+    }
+  }
+
+  private removeLine(line: OpenSaleLine) {
+    const sale = this.sale!;
+    return this.run(() => this.services!.sync.request('sale:removeLine', { saleId: sale.saleId, lineId: line.lineId }));
+  }
+
+  private setQuantity(line: OpenSaleLine, quantity: number) {
+    const sale = this.sale!;
+    if (quantity < 1) return this.removeLine(line);
+    return this.run(() => this.services!.sync.request('sale:setQuantity', { saleId: sale.saleId, lineId: line.lineId, quantity }));
+  }
+
+  private setCustomer(customerId: number | null) {
+    const sale = this.sale;
+    if (!sale) return;
+    return this.run(() => this.services!.sync.request('sale:setCustomer', { saleId: sale.saleId, customerId }));
+  }
+
+  private async voidSale() {
+    const sale = this.sale;
+    if (!sale) return;
+    if (!this.confirmingVoid) {
+      this.confirmingVoid = true;
+      return;
+    }
+    this.confirmingVoid = false;
+    await this.run(() => this.services!.sync.request('sale:void', { saleId: sale.saleId }));
+    this.changedNotice = '';
+    await this.ensureSale();
+    this.scanInput.focus();
+  }
+
+  private async complete(method: 'cash' | 'card') {
+    const sale = this.sale;
+    if (!sale || this.busy) return;
+    let amountCents = sale.totalCents;
+    if (method === 'cash') {
+      const typed = this.tenderedInput?.value.trim() ?? '';
+      const parsed = typed ? parseMoney(typed) : sale.totalCents;
+      if (parsed === null || parsed < sale.totalCents) {
+        this.message = `Cash tendered must cover ${formatCents(sale.totalCents)}.`;
+        this.tenderedInput?.focus();
+        return;
+      }
+      amountCents = parsed;
+    }
+    this.busy = true;
+    this.message = '';
+    // The same sale id on a retry: if the first try completed, the hub answers the same invoice.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const r = await this.services!.sync.request('sale:complete', { saleId: sale.saleId, payments: [{ method, amountCents }] });
+        this.invoice = r.invoice;
+        this.remember(null);
+        this.changedNotice = '';
+        toast(this, `Sale ${r.invoice.number} completed`, 'success');
+        break;
+      } catch (err) {
+        if (err instanceof RequestError && err.code === 'TIMEOUT' && attempt < 2) {
+          await this.services!.sync.ready(30_000).catch(() => undefined);
+          continue;
+        }
+        this.message = explain(err);
+        const d = (err as RequestError).details as { lineId?: string } | undefined;
+        if (d?.lineId) this.focusSerial(d.lineId);
+        break;
+      }
+    }
+    this.busy = false;
+  }
+
+  private async newSale() {
+    this.invoice = null;
+    this.remember(null);
+    await this.ensureSale();
+    await this.updateComplete;
+    this.scanInput?.focus();
+  }
+
+  private renderSerialCell(line: OpenSaleLine) {
+    if (line.serialMode === 'none') return html`<span class="muted">—</span>`;
+    const error = this.lineErrors[line.lineId];
+    const needsPick = !line.serial || line.lost;
+    const state = this.services!.sync.state;
+    return html`
+      ${line.serial && !line.lost
+        ? html`<span class="mono">${line.serial}</span>
+            ${line.serialMode === 'enforced'
+              ? html`<span class="pill held" title="held for this register">held · ${formatTimeLeft((line.expiresAt ?? 0) - Date.now())}</span>`
+              : html`<span class="pill">typed</span>`}`
+        : nothing}
+      ${line.lost
+        ? html`<span class="pill lost">hold lost</span>
+            <span class="lost-note">${line.serial}: ${line.lost.reason === 'force_released' ? `released by a supervisor${line.lost.note ? `: ${line.lost.note}` : ''}` : 'the hold expired while the register was away'}. Pick a serial again.</span>`
+        : nothing}
+      ${needsPick || line.serialMode === 'solicit'
+        ? html`<form class="row" @submit=${(e: SubmitEvent) => {
+            e.preventDefault();
+            const input = (e.target as HTMLFormElement).querySelector('input')!;
+            void this.pickSerial(line, input.value);
+            input.value = '';
+          }}>
+            <input data-line=${line.lineId} aria-label="Serial for ${line.name}" placeholder=${line.serialMode === 'enforced' ? 'Scan serial' : 'Serial (required)'}
+              autocomplete="off" ?required=${needsPick} />
+            ${line.serialMode === 'enforced' ? html`<button type="button" @click=${() => this.togglePicker(line)}>Pick</button>` : nothing}
+          </form>`
+        : nothing}
+      ${error ? html`<div class="error" role="alert">${error}</div>` : nothing}
+      ${this.pickerFor === line.lineId
+        ? html`<div class="picker" role="listbox" aria-label="Available serials">
+            ${this.pickerSerials.map((s) => html`<button type="button" class="mono" @click=${() => this.pickSerial(line, s)}>${s}</button>`)}
+            ${[...state.holds.values()]
+              .filter((h) => h.productId === line.productId && h.terminalId !== this.services!.session.terminalId)
+              .map((h) => html`<button type="button" class="mono locked" disabled data-locked=${h.serial}
+                  title="held at ${this.terminalName(h.terminalId)}">${h.serial} · locked at ${this.terminalName(h.terminalId)}</button>`)}
+            ${this.pickerSerials.length === 0 ? html`<span class="muted">No serial available.</span>` : nothing}
+          </div>`
+        : nothing}
+    `;
+  }
+
+  private renderReceipt(inv: Invoice) {
+    return html`<div class="card receipt" data-invoice=${inv.saleId}>
+      <h2>Receipt #${inv.number}</h2>
+      <p class="muted">${new Date(inv.completedAt).toLocaleString()} · ${this.terminalName(inv.terminalId)} · staff ${inv.staffId}
+        ${inv.customerId ? html` · customer ${inv.customerId}` : nothing}</p>
+      <table>
+        ${inv.lines.map(
+          (l) => html`<tr><td>${l.quantity} × ${l.name}</td><td class="num">${formatCents(l.totalCents)}</td></tr>
+            ${l.serials.map((s) => html`<tr><td class="sn" colspan="2">S/N ${s}${l.warrantyEndsAt ? ` · warranty until ${formatDate(l.warrantyEndsAt)}` : ''}</td></tr>`)}`,
+        )}
+        <tr><th>Total</th><th class="num">${formatCents(inv.totalCents)}</th></tr>
+        ${inv.payments.map((p) => html`<tr><td>${p.method === 'cash' ? 'Cash' : 'Card'}</td><td class="num">${formatCents(p.amountCents)}</td></tr>`)}
+        ${inv.changeCents ? html`<tr><td>Change</td><td class="num">${formatCents(inv.changeCents)}</td></tr>` : nothing}
+      </table>
+      <div class="row no-print" style="margin-top:1rem">
+        <button @click=${() => window.print()}>Print</button>
+        <button class="primary" @click=${() => this.newSale()}>New sale</button>
+      </div>
+    </div>`;
+  }
+
+  override render() {
+    if (!this.services?.session.terminalId) return html`<p>Checkout needs a paired register.</p>`;
+    if (this.invoice) return this.renderReceipt(this.invoice);
+    const sale = this.sale;
+    const incomplete = sale?.lines.some((l) => l.serialMode !== 'none' && (!l.serial || l.lost)) ?? true;
+    return html`
+      ${this.changedNotice ? html`<div class="notice" role="status">${this.changedNotice}</div>` : nothing}
+      <div class="layout">
+        <section>
+          <form class="scan" @submit=${this.handleScan}>
+            <input id="scan" aria-label="Scan or search" placeholder="Scan a barcode or serial, or type a part number or name" autocomplete="off" />
+            <button class="primary">Add</button>
+          </form>
+          ${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}
+          ${this.results.length
+            ? html`<div class="results">${this.results.map(
+                (p) => html`<button @click=${() => this.addProduct(p)}><span>${p.partNumber} · ${p.name}</span>
+                  <span>${formatCents(p.priceCents)} · ${p.stock} in stock</span></button>`,
+              )}</div>`
+            : nothing}
+          <table>
+            <thead><tr><th>Item</th><th>Serial</th><th class="num">Qty</th><th class="num">Amount</th><th></th></tr></thead>
+            <tbody>
+              ${sale?.lines.map(
+                (l) => html`<tr data-line-row=${l.lineId}>
+                  <td><strong>${l.name}</strong><br /><span class="muted">${l.partNumber} · ${formatCents(l.unitPriceCents)}</span></td>
+                  <td class="serial">${this.renderSerialCell(l)}</td>
+                  <td class="num">${l.serialMode === 'none'
+                    ? html`<span class="qty"><button aria-label="Less" @click=${() => this.setQuantity(l, l.quantity - 1)}>−</button>${l.quantity}<button aria-label="More" @click=${() => this.setQuantity(l, l.quantity + 1)}>+</button></span>`
+                    : l.quantity}</td>
+                  <td class="num">${formatCents(l.unitPriceCents * l.quantity)}</td>
+                  <td><button class="danger" aria-label="Remove ${l.name}" @click=${() => this.removeLine(l)}>✕</button></td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+          ${sale && sale.lines.length === 0 ? html`<p class="muted">Scan an item to start.</p>` : nothing}
+        </section>
+        <aside>
+          <div class="card">
+            <div class="muted">Total</div>
+            <div class="total" data-total>${formatCents(sale?.totalCents ?? 0)}</div>
+          </div>
+          <div class="card">
+            <sh-customer-picker .selectedId=${sale?.customerId ?? null}
+              @sh-customer-picked=${(e: CustomEvent<{ id: number | null }>) => this.setCustomer(e.detail.id)}></sh-customer-picker>
+          </div>
+          <div class="card pay">
+            <label>Cash tendered<input id="tendered" inputmode="decimal" placeholder=${formatCents(sale?.totalCents ?? 0)}
+              @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.complete('cash')} /></label>
+            ${incomplete && sale?.lines.length ? html`<p class="error">Every serialized item needs its serial before payment.</p>` : nothing}
+            <button class="primary" ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('cash')}>Pay cash</button>
+            <button ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('card')}>Pay by card</button>
+            <button class="danger" ?disabled=${!sale?.lines.length} @click=${() => this.voidSale()}
+              @blur=${() => (this.confirmingVoid = false)}>${this.confirmingVoid ? 'Tap again to void: serials go back to stock' : 'Void sale'}</button>
+          </div>
+        </aside>
+      </div>
+    `;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Checkout in two registers' browsers: a serial picked on one is locked live on the other, the sale
+ * completes with a printable receipt, solicit lines need their serial, and a register that goes offline and
+ * back resyncs by itself.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, Page } from 'playwright-core';
+import { createStore, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+
+type Hub = Awaited<ReturnType<typeof startTestHub>>;
+const test = suite<{ hub: Hub; browser: Browser }>('e2e checkout');
+
+test.before(async (ctx) => {
+  ctx.hub = await startTestHub();
+  ctx.browser = await launchBrowser();
+});
+test.after(async (ctx) => {
+  await ctx.browser.close();
+  await ctx.hub.close();
+});
+
+async function register(browser: Browser, hub: Hub, store: TestStore, i: 0 | 1, staff: [string, string]): Promise<Page> {
+  const context = await registerContext(browser);
+  const page = await context.newPage();
+  await loginAt(page, hub.url, {
+    storeId: store.storeId, staffCode: staff[0], pin: staff[1],
+    pairing: { terminalId: store.terminals[i]!.id, terminalName: `Register ${i + 1}`, deviceToken: store.terminals[i]!.deviceToken },
+  });
+  await page.locator('#scan').waitFor();
+  return page;
+}
+
+async function scan(page: Page, text: string) {
+  await page.locator('#scan').fill(text);
+  await page.locator('#scan').press('Enter');
+}
+
+test('register A picks a serial; register B sees it locked within a second and cannot pick it; A completes', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  const phone = await productWithStock(store, { partNumber: 'PH-1', name: 'Phone One', serialMode: 'enforced', priceCents: 49_900, warrantyReminder: true, warrantyMonths: 12 }, ['SN-AAA', 'SN-BBB']);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  const b = await register(browser, hub, store, 1, ['2002', '2323']);
+
+  // A scans the serial itself: the line is added with the serial held
+  await scan(a, 'sn-aaa');
+  await a.locator('td.serial .pill.held').waitFor();
+  assert.match(await a.locator('td.serial').first().innerText(), /SN-AAA/);
+
+  // B adds the product and opens the picker: SN-AAA shows locked with register A's name
+  await scan(b, 'PH-1');
+  await b.getByRole('button', { name: 'Pick' }).click();
+  const started = Date.now();
+  await b.locator('[data-locked="SN-AAA"]').waitFor({ timeout: 1000 });
+  assert.ok(Date.now() - started < 1000);
+  assert.match(await b.locator('[data-locked="SN-AAA"]').innerText(), /Register 1/);
+  await screenshot(b, 'checkout-locked');
+  // typing it on B is refused with a message a cashier understands
+  await b.getByLabel('Serial for Phone One').fill('SN-AAA');
+  await b.getByLabel('Serial for Phone One').press('Enter');
+  await b.getByText('held by another register').waitFor();
+  // B picks the other one from the list
+  await b.getByRole('button', { name: 'SN-BBB' }).click();
+  await b.locator('td.serial .pill.held').waitFor();
+
+  // A pays cash and gets a receipt with the serial and the warranty end
+  await screenshot(a, 'checkout');
+  await a.locator('#tendered').fill('500');
+  await a.getByRole('button', { name: 'Pay cash' }).click();
+  await a.locator('.receipt').waitFor();
+  const receipt = await a.locator('.receipt').innerText();
+  assert.match(receipt, /S\/N SN-AAA/);
+  assert.match(receipt, /warranty until/);
+  assert.match(receipt, /Change/);
+  await screenshot(a, 'receipt');
+  const sold = await store.supervisor.get(`/api/products/${phone.id}/serials?status=sold`);
+  assert.equal(sold.body.items.map((i: { serial: string }) => i.serial), ['SN-AAA']);
+});
+
+test('a solicit line cannot be paid until its serial is typed', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  await productWithStock(store, { partNumber: 'SAW-1', name: 'Saw', serialMode: 'solicit', priceCents: 10_000 }, 2);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  await scan(a, 'SAW-1');
+  await a.getByText('Every serialized item needs its serial').waitFor();
+  assert.ok(await a.getByRole('button', { name: 'Pay cash' }).isDisabled());
+  // focus went to the serial field: a scan lands there
+  assert.is(await a.evaluate(() => (document.querySelector('sh-app')!.shadowRoot!.querySelector('sh-checkout')!.shadowRoot!.activeElement as HTMLElement)?.dataset.line), 'L1');
+  await a.keyboard.type(' saw-0042 ');
+  await a.keyboard.press('Enter');
+  await a.locator('td.serial .pill', { hasText: 'typed' }).waitFor();
+  assert.not.ok(await a.getByRole('button', { name: 'Pay cash' }).isDisabled());
+  await a.getByRole('button', { name: 'Pay by card' }).click();
+  await a.locator('.receipt').waitFor();
+  assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0042/);
+});
+
+test('a register goes offline and back: it resyncs by itself and sees what changed meanwhile', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { partNumber: 'BIKE', name: 'Bike', serialMode: 'enforced', priceCents: 30_000 }, ['BK-1', 'BK-2', 'BK-3']);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  await scan(a, 'BK-1');
+  await a.locator('td.serial .pill.held').waitFor();
+
+  await a.context().setOffline(true);
+  await a.locator('sh-connection-badge [data-status=reconnecting]').waitFor({ timeout: 15_000 });
+  await a.getByText('Offline: reconnecting').waitFor();
+  await screenshot(a, 'offline');
+  // meanwhile a supervisor force-releases A's hold, and another register takes a different bike
+  const released = await store.supervisor.post('/api/holds/force-release', { productId: p.id, serial: 'BK-1', reason: 'customer left' });
+  assert.is(released.status, 200);
+  const hold = await store.cashier2.post('/api/holds', { productId: p.id, serial: 'BK-2', saleId: crypto.randomUUID() });
+  assert.is(hold.status, 201);
+
+  await a.context().setOffline(false);
+  await a.locator('sh-connection-badge [data-status=online]').waitFor({ timeout: 15_000 });
+  await a.locator('.pill.lost').waitFor({ timeout: 5000 });
+  assert.match(await a.locator('.lost-note').innerText(), /customer left/);
+  await a.getByText('Your sale changed while the register was offline').waitFor();
+  // the picker shows BK-2 locked by register 2 (learned through the resync)
+  await a.getByRole('button', { name: 'Pick' }).click();
+  await a.locator('[data-locked="BK-2"]').waitFor();
+  await a.getByRole('button', { name: 'BK-3' }).click();
+  await a.locator('td.serial .pill.held').waitFor();
+});
+
+test.run();
