@@ -3,6 +3,7 @@
  * The hub validates every inbound payload with these before anything touches Redis.
  */
 import { z } from 'zod';
+import type { StoreEvent } from './events.js';
 
 /** Upper bounds that keep one request from hogging the hub. */
 export const MAX_SERIALS_PER_RECEIPT = 100_000;
@@ -256,6 +257,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The dashboard's day starts at `since` (ms; the supervisor's local midnight), at most 2 days back. */
+export const DashboardQuery = z.strictObject({ since: z.coerce.number().int().min(0).max(2 ** 50) });
+
 export const HoldsQuery = z.strictObject({ terminalId: z.string().max(64).optional() });
 
 /** A staff session as POST /api/sessions and GET /api/session answer it. */
@@ -270,3 +274,16 @@ export interface SessionInfo {
   createdAt: number;
   expiresAt: number;
 }
+
+/** GET /api/dashboard: the supervisor dashboard's first load. */
+export interface DashboardSummary {
+  since: number;
+  seq: number;
+  /** Units sold since `since`, by product id. */
+  soldByProduct: Record<number, number>;
+  /** One bucket per hour from `since`: sales completed and their total. */
+  salesPerHour: { at: number; count: number; totalCents: number }[];
+  /** Newest first. */
+  feed: StoreEvent[];
+}
+

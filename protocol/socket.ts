@@ -118,9 +118,21 @@ export interface ClientToServerEvents {
   'hold:forceRelease': Req<z.input<typeof ForceReleaseRequest>, { released: Hold[] }>;
 }
 
+/** Something a supervisor should look at that is not a store change (nothing was written). */
+export interface Alert {
+  kind: 'serial_conflict';
+  message: string;
+  at: number;
+  terminalId: string | null;
+  staffId: string;
+  details?: unknown;
+}
+
 export interface ServerToClientEvents {
   /** A store change, in the store's sequence order (clients apply each seq once). */
   event: (event: StoreEvent) => void;
+  /** Supervisors only: a receipt or sale refused for serial conflicts. */
+  alert: (alert: Alert) => void;
 }
 
 export interface InterServerEvents {

@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'customers:write': ['cashier', 'supervisor'],
   'staff:manage': ['supervisor'],
   'terminals:manage': ['supervisor'],
+  'dashboard:view': ['supervisor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,6 +1,7 @@
 /** What every service needs: the Redis connection, its scripts, the configuration and the logger. */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Alert } from '../protocol/socket.js';
 import type { Config } from './config.js';
 import type { Scripts, SessionRecord } from './store/scripts.js';
 
@@ -9,6 +10,8 @@ export interface Deps {
   scripts: Scripts;
   config: Config;
   log: Logger;
+  /** Tells the store's supervisors about a refused write (set by the live hub). */
+  alert?: (storeId: string, alert: Alert) => void;
 }
 
 /** The authenticated caller of a request. */

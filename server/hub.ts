@@ -40,6 +40,7 @@ export async function startHub(config: Config, log: Logger, redisUrl: string, li
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   live = attachLiveHub(server, deps, services, liveOptions);
+  deps.alert = (storeId, alert) => live?.alert(storeId, alert);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());

@@ -149,6 +149,14 @@ export function routeTable(s: Services): RouteSpec[] {
     { method: 'get', path: '/api/serials/:serial', access: 'serials:read', summary: 'where a serial is, its timeline and warranty',
       handler: async (ctx) => s.inventory.lookup(caller(ctx).storeId, param(ctx, 'serial', S.RawSerial)) },
 
+    // ---- supervisors
+    { method: 'get', path: '/api/dashboard', access: 'dashboard:view', summary: "today's sales per product and hour, and the latest feed",
+      handler: async (ctx) => {
+        const q = parse(S.DashboardQuery, ctx.query, 'query');
+        const since = Math.max(q.since, Date.now() - 2 * 86_400_000);
+        return s.dashboard.summary(caller(ctx).storeId, since);
+      } },
+
     // ---- customers
     { method: 'get', path: '/api/customers', access: 'customers:read', summary: 'list or search customers',
       handler: async (ctx) => s.catalog.listCustomers(caller(ctx).storeId, parse(S.ListQuery, ctx.query, 'query')) },

@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.js';
 import { AccessService } from './access.js';
 import { CatalogService } from './catalog.js';
+import { DashboardService } from './dashboard.js';
 import { InventoryService } from './inventory.js';
 import { RegisterService } from './registers.js';
 import { SalesService } from './sales.js';
@@ -12,6 +13,7 @@ export interface Services {
   inventory: InventoryService;
   sales: SalesService;
   registers: RegisterService;
+  dashboard: DashboardService;
 }
 
 export function createServices(deps: Deps): Services {
@@ -21,5 +23,6 @@ export function createServices(deps: Deps): Services {
     inventory: new InventoryService(deps),
     sales: new SalesService(deps),
     registers: new RegisterService(deps),
+    dashboard: new DashboardService(deps),
   };
 }

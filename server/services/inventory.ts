@@ -6,6 +6,7 @@ import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import type { ReceiptRecord } from '../store/scripts.js';
+import { alertOnSerialConflict } from './alerts.js';
 import { loadProducts } from './catalog.js';
 import { requireProduct, serialRules } from './productFlags.js';
 
@@ -55,9 +56,11 @@ export class InventoryService {
         rejections: rejections.slice(0, 1000), total: rejections.length,
       });
     }
-    return this.deps.scripts.receiveStock(caller.storeId, {
-      receiptId: body.receiptId ?? randomUUID(), note: body.note, lines, staffId: caller.staffId, terminalId: caller.terminalId ?? '',
-    });
+    return alertOnSerialConflict(this.deps, caller, 'receipt', () =>
+      this.deps.scripts.receiveStock(caller.storeId, {
+        receiptId: body.receiptId ?? randomUUID(), note: body.note, lines, staffId: caller.staffId, terminalId: caller.terminalId ?? '',
+      }),
+    );
   }
 
   async getReceipt(storeId: string, receiptId: string): Promise<ReceiptRecord> {

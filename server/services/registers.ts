@@ -10,6 +10,7 @@ import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import { normalizeEvent, normalizeOpenSale } from '../store/scripts.js';
+import { alertOnSerialConflict } from './alerts.js';
 import { requireTerminal } from './inventory.js';
 import { requireProduct } from './productFlags.js';
 
@@ -82,6 +83,10 @@ export class RegisterService {
    * a serial, stop the sale with the line named. A retry after the sale completed returns the same invoice.
    */
   async completeOpenSale(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
+    return alertOnSerialConflict(this.deps, caller, 'sale', () => this.completeCart(caller, a));
+  }
+
+  private async completeCart(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
     const actor = this.actor(caller);
     const k = storeKeys(caller.storeId);
     const sale = normalizeOpenSale(JSON.parse((await this.deps.redis.get(k.cart(a.saleId))) ?? 'null'));

@@ -36,6 +36,7 @@ type LiveSocket = Socket<P.ClientToServerEvents, P.ServerToClientEvents, P.Inter
 export const storeRoom = (storeId: string) => `store:${storeId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const terminalRoom = (storeId: string, tid: string) => `terminal:${storeId}:${tid}`;
+export const supervisorsRoom = (storeId: string) => `supervisors:${storeId}`;
 
 /** How long the adapter's stream read blocks; also how long a closing hub waits for it. */
 const ADAPTER_BLOCK_MS = 1_000;
@@ -54,6 +55,8 @@ export interface LiveHub {
   heartbeatMs: number;
   /** Sends store events to the store's registers (on every hub, through the adapter). */
   broadcast(storeId: string, events: StoreEvent[]): void;
+  /** Tells the store's supervisors (on every hub). */
+  alert(storeId: string, alert: P.Alert): void;
   /** Disconnects the sockets of ended sessions, on every hub. */
   endSessions(sessionIds: string[]): void;
   /** Renews holds and presence of this hub's registers now. */
@@ -115,7 +118,11 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
 
   function onConnection(socket: LiveSocket) {
     const { storeId, terminalId, sessionId, caller } = socket.data;
-    void socket.join([storeRoom(storeId), sessionRoom(sessionId), ...(terminalId ? [terminalRoom(storeId, terminalId)] : [])]);
+    void socket.join([
+      storeRoom(storeId), sessionRoom(sessionId),
+      ...(terminalId ? [terminalRoom(storeId, terminalId)] : []),
+      ...(socket.data.role === 'supervisor' ? [supervisorsRoom(storeId)] : []),
+    ]);
     if (terminalId) void registerArrived(storeId, terminalId, caller.staffId);
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, caller.session.expiresAt - Date.now()));
     expiry.unref();
@@ -239,6 +246,9 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     broadcast(storeId, events) {
       const room = io.to(storeRoom(storeId));
       for (const ev of events) room.emit('event', ev);
+    },
+    alert(storeId, alert) {
+      io.to(supervisorsRoom(storeId)).emit('alert', alert);
     },
     endSessions(sessionIds) {
       if (sessionIds.length) io.in(sessionIds.map(sessionRoom)).disconnectSockets(true);

@@ -125,8 +125,9 @@ export function normalizeEvent(ev: StoreEvent): StoreEvent {
     case 'open_sale_changed':
       return { ...ev, data: { ...d, sale: normalizeOpenSale(d.sale) } };
     case 'stock_received':
-    case 'sale_completed':
       return { ...ev, data: { ...d, lines: lists(d.lines), stock: arr(d.stock) } };
+    case 'sale_completed':
+      return { ...ev, data: { ...d, lines: lists(d.lines), stock: arr(d.stock), repeatedSolicitSerials: arr(d.repeatedSolicitSerials) } };
     case 'return_completed':
       return { ...ev, data: { ...d, stock: arr(d.stock), return: { ...(d.return as object), lines: lists((d.return as { lines?: unknown })?.lines) } } };
     default:

@@ -2,8 +2,9 @@
   Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
   and service records, or writes nothing. Idempotent on the sale id chosen by the register.
   Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
-  Solicit lines carry one non-empty serial per unit (not checked against stock). Holds of the sale that the
-  invoice does not use are released.
+  Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
+  sold and not returned is flagged in the event (repeatedSolicitSerials) for the supervisors. Holds of the
+  sale that the invoice does not use are released.
   Input:
     KEYS[1] store meta key
     ARGV[1] json {saleId, storeId, terminalId, staffId, customerId|null,
@@ -101,13 +102,17 @@ end
 
 -- 2. write it all
 local number = redis.call('HINCRBY', K.meta, 'invoice', 1)
-local lines, touched = {}, {}
+local lines, touched, repeats = {}, {}, {}
 for i, line in ipairs(s.lines) do
   local pid, p = line.productId, products[line.productId]
   local sold = {}
   local warrantyEnd = (p.warranty and p.months > 0) and addMonths(now, p.months) or nil
   for _, e in ipairs(line.serials ~= cjson.null and line.serials or {}) do
     if p.mode == 'enforced' then forgetHold(readHold(pid, e.serial)) end
+    if p.mode == 'solicit' and redis.call('ZSCORE', soldKey(pid), e.serial) then
+      -- a typed serial already sold and not returned: a typo or fraud, for the supervisor to look at
+      repeats[#repeats + 1] = { productId = pid, serial = e.serial, previousSaleId = cjson.decode(redis.call('HGET', K.soldInfo, pid .. ':' .. e.serial) or '{}').saleId }
+    end
     redis.call('ZADD', soldKey(pid), now, e.serial)
     redis.call('HSET', K.soldInfo, pid .. ':' .. e.serial,
       cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now }))
@@ -143,5 +148,5 @@ end
 local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
 emit('sale_completed', { saleId = s.saleId, number = number, terminalId = s.terminalId, staffId = s.staffId,
-  customerId = customerId, totalCents = total, lines = lines, stock = stock })
+  customerId = customerId, totalCents = total, lines = lines, stock = stock, repeatedSolicitSerials = repeats })
 return ok({ invoice = invoice, replayed = false })

@@ -1,0 +1,29 @@
+/** Refused writes a supervisor should hear about: serial conflicts at receiving or at the sale. */
+import type { Caller, Deps } from '../deps.js';
+import { HubError } from '../store/errors.js';
+
+const CONFLICT_REASONS = new Set(['in_stock', 'held', 'sold', 'duplicate']);
+
+function conflictMessage(err: HubError, what: 'receipt' | 'sale'): string | null {
+  if (what === 'sale' && err.code === 'HOLD_LOST') return `A sale was refused: ${err.message}`;
+  if (what === 'receipt' && err.code === 'RECEIPT_REJECTED') {
+    const rejections = ((err.details as { rejections?: { reason: string }[] })?.rejections ?? []).filter((r) => CONFLICT_REASONS.has(r.reason));
+    if (rejections.length > 0) return `A receipt was refused: ${rejections.length} serial conflict(s) (${[...new Set(rejections.map((r) => r.reason))].join(', ')})`;
+  }
+  return null;
+}
+
+/** Runs a receipt or sale; if it is refused for a serial conflict, the store's supervisors are told. */
+export async function alertOnSerialConflict<T>(deps: Deps, caller: Caller, what: 'receipt' | 'sale', run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const message = err instanceof HubError ? conflictMessage(err, what) : null;
+    if (message && err instanceof HubError) {
+      deps.alert?.(caller.storeId, {
+        kind: 'serial_conflict', message, at: Date.now(), terminalId: caller.terminalId, staffId: caller.staffId, details: err.details,
+      });
+    }
+    throw err;
+  }
+}

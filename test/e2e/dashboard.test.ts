@@ -1,0 +1,100 @@
+/**
+ * The supervisor dashboard in the browser updates live while two registers hold, sell and release serials;
+ * a force-release with a reason reaches the register; a cashier cannot open the dashboard or call its actions.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser } from 'playwright-core';
+import type { StoreSync } from '../../client/sync/store-sync.js';
+import { createStore, productWithStock, startTestHub } from '../helpers/hub.js';
+import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+import { connectRegister, until } from '../helpers/live.js';
+
+type Hub = Awaited<ReturnType<typeof startTestHub>>;
+const test = suite<{ hub: Hub; browser: Browser; open: StoreSync[] }>('e2e dashboard');
+
+test.before(async (ctx) => {
+  ctx.hub = await startTestHub();
+  ctx.browser = await launchBrowser();
+  ctx.open = [];
+});
+test.after(async (ctx) => {
+  for (const s of ctx.open) s.close();
+  await ctx.browser.close();
+  await ctx.hub.close();
+});
+
+test('the dashboard follows two registers live, and a force-release reaches the register', async ({ hub, browser, open }) => {
+  const store = await createStore(hub);
+  const phone = await productWithStock(store, { partNumber: 'PH-D', name: 'Phone D', serialMode: 'enforced', priceCents: 20_000 }, ['D-1', 'D-2', 'D-3']);
+  await store.supervisor.patch(`/api/products/${phone.id}`, { lowStockThreshold: 2 });
+  const a = connectRegister(hub.url, store.cashier.token!);
+  const b = connectRegister(hub.url, store.cashier2.token!);
+  open.push(a, b);
+  await Promise.all([a.ready(), b.ready()]);
+
+  const page = await (await registerContext(browser)).newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
+  await page.goto(`${hub.url}/#/dashboard`);
+  await page.locator('[data-kpi=online]').waitFor();
+  await until(async () => (await page.locator('[data-kpi=online]').innerText()).startsWith('2 /'), 5000, 'both registers online');
+
+  // A holds D-1: the hold appears with its register, stock shows it held
+  const saleA = (await a.request('sale:open', {})).sale;
+  await a.request('sale:addLine', { saleId: saleA.saleId, productId: phone.id, serial: 'D-1' });
+  await page.locator('[data-hold="D-1"]').waitFor({ timeout: 2000 });
+  assert.match(await page.locator('[data-hold="D-1"]').innerText(), /Register 1/);
+  assert.is(await page.locator('[data-stock="PH-D"] [data-held]').innerText(), '1');
+  assert.match(await page.locator(`[data-register="${store.terminals[0]!.id}"]`).innerText(), /1 line\(s\) · \$200\.00/);
+
+  // B holds D-2 and sells it: sold today and the feed update, available goes low
+  const saleB = (await b.request('sale:open', {})).sale;
+  await b.request('sale:addLine', { saleId: saleB.saleId, productId: phone.id, serial: 'D-2' });
+  await b.request('sale:complete', { saleId: saleB.saleId, payments: [{ method: 'card', amountCents: 20_000 }] });
+  await until(async () => (await page.locator('[data-stock="PH-D"] [data-sold-today]').innerText()) === '1', 3000, 'sold today');
+  await page.locator('[data-feed=sale_completed]').first().waitFor();
+  assert.match(await page.locator('[data-kpi=sales]').innerText(), /1/);
+  assert.ok(await page.locator('tr.low[data-stock="PH-D"]').isVisible(), 'low stock highlighted');
+  await screenshot(page, 'dashboard');
+
+  // force-release A's hold with a reason: the register's line is flagged with it
+  await page.locator('[data-hold="D-1"]').getByRole('button', { name: 'Force release' }).click();
+  await page.getByLabel('Reason for releasing D-1').fill('customer walked out');
+  await page.getByRole('button', { name: 'Release', exact: true }).click();
+  await page.locator('[data-hold="D-1"]').waitFor({ state: 'detached', timeout: 2000 });
+  await until(() => a.state.openSales.get(store.terminals[0]!.id)?.lines[0]?.lost?.note === 'customer walked out', 2000, 'register told');
+
+  // a register that leaves with an open sale raises an alert
+  a.close();
+  await page.locator('[data-alert=offline_sale]').waitFor({ timeout: 5000 });
+});
+
+test('a cashier cannot open the dashboard or call its actions', async ({ hub, browser, open }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['X-1']);
+  const page = await (await registerContext(browser)).newPage();
+  await loginAt(page, hub.url, {
+    storeId: store.storeId, staffCode: '2001', pin: '2222',
+    pairing: { terminalId: store.terminals[0]!.id, terminalName: 'Register 1', deviceToken: store.terminals[0]!.deviceToken },
+  });
+  assert.not.ok((await page.locator('nav a').allTextContents()).includes('Dashboard'));
+  await page.goto(`${hub.url}/#/dashboard`);
+  await page.waitForTimeout(300);
+  assert.is(await page.locator('sh-dashboard').count(), 0);
+  assert.is((await store.cashier2.get(`/api/dashboard?since=${Date.now() - 1000}`)).status, 403);
+  const c = connectRegister(hub.url, store.cashier2.token!);
+  open.push(c);
+  await c.ready();
+  const sale = (await c.request('sale:open', {})).sale;
+  await c.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'X-1' });
+  try {
+    await c.request('hold:forceRelease', { productId: p.id, serial: 'X-1', reason: 'mine' });
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'FORBIDDEN');
+  }
+  assert.is((await store.cashier2.post('/api/holds/force-release', { productId: p.id, serial: 'X-1', reason: 'x' })).status, 403);
+});
+
+test.run();
