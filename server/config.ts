@@ -24,6 +24,10 @@ const Env = z.object({
   HOLD_LEASE_MS: int(1_000, 3_600_000).default(120_000),
   /** How often the sweeper looks for expired holds. @default 1000 */
   SWEEP_INTERVAL_MS: int(50, 60_000).default(1_000),
+  /** Socket heartbeat: a frozen or unplugged register is noticed within interval + timeout. @default 10000 */
+  PING_INTERVAL_MS: int(500, 60_000).default(10_000),
+  /** @default 5000 */
+  PING_TIMEOUT_MS: int(500, 60_000).default(5_000),
   /** Staff session lifetime. @default 43200 (12 hours) */
   SESSION_TTL_S: int(60, 7 * 86_400).default(43_200),
   /** Bearer token for the operator routes (creating stores); unset disables them. */

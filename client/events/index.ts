@@ -1,4 +1,6 @@
 /** The app's custom events, typed in one place. */
+import type { Customer } from '../../protocol/schemas.js';
+
 export interface NavigateDetail {
   /** A hash route, e.g. "#/products/12". */
   to: string;
@@ -6,6 +8,12 @@ export interface NavigateDetail {
 export interface ToastDetail {
   message: string;
   kind?: 'info' | 'success' | 'error';
+}
+
+/** A customer chosen in <sh-customer-picker>; id null when the customer was taken off (name is then ''). */
+export interface CustomerPickedDetail {
+  id: number | null;
+  name: string;
 }
 
 export type NavigateEvent = CustomEvent<NavigateDetail>;
@@ -23,5 +31,7 @@ declare global {
   interface GlobalEventHandlersEventMap {
     'sh-navigate': NavigateEvent;
     'sh-toast': ToastEvent;
+    'sh-customer-picked': CustomEvent<CustomerPickedDetail>;
+    'sh-customer-created': CustomEvent<Customer>;
   }
 }

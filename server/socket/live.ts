@@ -77,6 +77,10 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
   const heartbeatMs = opts.heartbeatMs ?? Math.min(Math.floor(lease / 4), 10_000);
   const io: LiveServer = new Server(server, {
     serveClient: false,
+    // A register that froze or lost its cable is noticed within PING_INTERVAL_MS + PING_TIMEOUT_MS (config;
+    // Socket.IO's own 25 s + 20 s would keep a frozen register's holds alive), and its grace period starts.
+    pingInterval: deps.config.PING_INTERVAL_MS,
+    pingTimeout: deps.config.PING_TIMEOUT_MS,
     cors: { origin: deps.config.ALLOWED_ORIGINS },
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     allowRequest: (req, cb) => {

@@ -1,0 +1,9 @@
+import { ShCustomerDetail } from './customer-detail.component.js';
+
+customElements.define('sh-customer-detail', ShCustomerDetail);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sh-customer-detail': ShCustomerDetail;
+  }
+}

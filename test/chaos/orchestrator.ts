@@ -1,0 +1,235 @@
+/**
+ * Runs a chaos experiment with real processes: a redis-server (AOF, fsync always), several hub processes,
+ * simulated registers as separate socket.io-client processes, and a stock clerk receiving serials, while
+ * faults are injected at random (kill -9 of a hub or of Redis, SIGSTOP of a register past its lease,
+ * SCRIPT FLUSH, CLIENT KILL, network cuts, retried completions). Then the checker reads the history and
+ * Redis and reports every violation.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/redis/embedded.js';
+import { ADMIN_TOKEN, Client, login } from '../helpers/hub.js';
+import { spawnHub, type HubProcess } from '../helpers/live.js';
+import { checkStore, type Violation } from './checker.js';
+import { HistoryWriter, readHistory } from './history.js';
+import { rng } from './random.js';
+import type { RegisterConfig } from './register.js';
+
+export const FAULTS = ['kill9_hub', 'stop_register', 'kill9_redis', 'script_flush', 'client_kill', 'cut_register'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface ChaosOptions {
+  seconds: number;
+  seed: number;
+  hubs?: number;
+  registers?: number;
+  /** Hold lease = grace period; short so frozen registers lose their holds within the run. */
+  leaseMs?: number;
+  /** Mean time between faults. */
+  faultEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  seconds: number;
+  operations: Record<string, Record<string, number>>;
+  faults: Record<string, number>;
+  violations: Violation[];
+  lostWrites: number;
+  state: Record<string, number>;
+  dir: string;
+}
+
+const SERIALS_PER_PRODUCT = 12;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const random = rng(opts.seed);
+  const hubsCount = opts.hubs ?? 2;
+  const registersCount = opts.registers ?? 6;
+  const leaseMs = opts.leaseMs ?? 3_000;
+  const dir = mkdtempSync(join(tmpdir(), 'serialhub-chaos-'));
+  const historyDir = join(dir, 'history');
+  rmSync(historyDir, { recursive: true, force: true });
+  await import('node:fs').then((fs) => fs.mkdirSync(historyDir));
+
+  let redis: EmbeddedRedis = await startEmbeddedRedis({ dir: join(dir, 'redis'), port: 0, appendfsync: 'always' });
+  process.env.TEST_REDIS_URL = redis.url;
+  const admin = new Redis(redis.url, { maxRetriesPerRequest: 50, retryStrategy: (n) => Math.min(n * 50, 500) });
+  admin.on('error', () => undefined);
+  const hubEnv = {
+    REDIS_URL: redis.url, HOLD_LEASE_MS: String(leaseMs), SWEEP_INTERVAL_MS: '200', PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '1000',
+    LOG_LEVEL: 'error',
+  };
+  const hubs: HubProcess[] = [];
+  for (let i = 0; i < hubsCount; i++) hubs.push(await spawnHub(hubEnv));
+  const faults: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+
+  // ---- the store
+  const storeId = `chaos-${opts.seed}`;
+  const url = hubs[0]!.url;
+  const made = await new Client(url, ADMIN_TOKEN).post('/api/admin/stores', { storeId, name: 'Chaos', supervisor: { code: '1001', name: 'Sue', pin: '1111' } });
+  if (made.status !== 201) throw new Error(`store: ${JSON.stringify(made.body)}`);
+  const sup = await login(url, storeId, '1001', '1111');
+  await sup.post('/api/staff', { code: '2001', name: 'Cal', role: 'cashier', pin: '2222' });
+  await sup.post('/api/staff', { code: '3001', name: 'Cleo', role: 'stock_clerk', pin: '3333' });
+  const clerk = await login(url, storeId, '3001', '3333');
+  const product = async (partNumber: string, serialMode: string) =>
+    (await sup.post('/api/products', { partNumber, name: partNumber, priceCents: 1000, serialMode })).body.product.id as number;
+  const enforcedIds = [await product('PH', 'enforced'), await product('DR', 'enforced')];
+  const solicitId = await product('SAW', 'solicit');
+  const noneId = await product('CBL', 'none');
+  const clerkHistory = new HistoryWriter(join(historyDir, 'clerk.jsonl'), 'clerk');
+  let receivedCount = 0;
+  const receive = async (lines: { productId: number; quantity: number; serials?: string[] }[]) => {
+    const receiptId = randomUUID();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      try {
+        await clerkHistory.record('receive', { receiptId, lines }, async () => {
+          const r = await clerk.post('/api/receipts', { receiptId, lines }).catch(() => ({ status: 0, body: { code: 'TIMEOUT' } }));
+          if (r.status === 201) return r.body;
+          throw Object.assign(new Error('receive'), { code: r.status === 0 || r.status >= 500 ? 'TIMEOUT' : r.body.code });
+        });
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'TIMEOUT') return;
+        await sleep(300);
+      }
+    }
+  };
+  const pools = enforcedIds.map((pid) => ({ productId: pid, serials: Array.from({ length: SERIALS_PER_PRODUCT }, () => `C${++receivedCount}`) }));
+  await receive([
+    ...pools.map((p) => ({ productId: p.productId, quantity: p.serials.length, serials: p.serials })),
+    { productId: solicitId, quantity: 10_000 }, { productId: noneId, quantity: 10_000 },
+  ]);
+
+  // ---- registers, each its own process
+  const deadline = Date.now() + opts.seconds * 1000;
+  const registers: ChildProcess[] = [];
+  for (let i = 0; i < registersCount; i++) {
+    const code = await sup.post('/api/pairing-codes', { terminalName: `Lane ${i + 1}` });
+    const paired = await new Client(url).post('/api/terminals/pair', { storeId, code: code.body.code });
+    const cashier = await login(url, storeId, '2001', '2222', paired.body.deviceToken);
+    const cfg: RegisterConfig = {
+      index: i, hubUrl: hubs[i % hubsCount]!.url, token: cashier.token!, enforced: pools, solicitId, noneId,
+      seed: opts.seed * 1000 + i, deadline, historyFile: join(historyDir, `r${i}.jsonl`), maxCutMs: leaseMs + 2000,
+    };
+    registers.push(spawn(process.execPath, ['--import', 'tsx', 'test/chaos/register.ts'], {
+      env: { ...process.env, CHAOS_REGISTER: JSON.stringify(cfg) }, stdio: ['ignore', 'ignore', 'inherit'],
+    }));
+  }
+  log(`chaos: seed ${opts.seed}, ${opts.seconds} s, ${hubsCount} hubs, ${registersCount} registers, lease ${leaseMs} ms, data in ${dir}`);
+
+  // ---- the clerk keeps receiving new serials into the pools
+  const clerkLoop = (async () => {
+    while (Date.now() < deadline) {
+      await sleep(random.int(1500, 3000));
+      const pool = random.pick(pools);
+      const serials = [`C${++receivedCount}`, `C${++receivedCount}`];
+      await receive([{ productId: pool.productId, quantity: 2, serials }]);
+      pool.serials.push(...serials);
+    }
+  })();
+
+  // ---- faults: every type once in turn, then at random
+  const stopped = new Set<ChildProcess>();
+  const pending: Promise<unknown>[] = [];
+  let n = 0;
+  while (Date.now() < deadline - 2000) {
+    await sleep(random.int((opts.faultEveryMs ?? 2500) / 2, (opts.faultEveryMs ?? 2500) * 1.5));
+    if (Date.now() >= deadline - 2000) break;
+    const fault: Fault = n < FAULTS.length ? FAULTS[n]! : random.pick(FAULTS);
+    n++;
+    faults[fault]!++;
+    try {
+      switch (fault) {
+        case 'kill9_hub': {
+          const i = random.int(0, hubs.length - 1);
+          const port = hubs[i]!.port;
+          await hubs[i]!.kill('SIGKILL');
+          await sleep(random.int(200, 1500));
+          hubs[i] = await spawnHub(hubEnv, port);
+          break;
+        }
+        case 'stop_register': {
+          const r = random.pick(registers);
+          if (stopped.has(r) || r.exitCode !== null) break;
+          stopped.add(r);
+          r.kill('SIGSTOP');
+          // past the lease and the hub's notice of the silence, or just a short freeze
+          const ms = random.chance(0.6) ? leaseMs + 2000 + random.int(500, 3000) : random.int(200, 1500);
+          pending.push(sleep(ms).then(() => {
+            r.kill('SIGCONT');
+            stopped.delete(r);
+          }));
+          break;
+        }
+        case 'kill9_redis': {
+          const port = redis.port!;
+          redis.process.kill('SIGKILL');
+          await sleep(random.int(200, 800));
+          redis = await startEmbeddedRedis({ dir: join(dir, 'redis'), port, appendfsync: 'always' });
+          break;
+        }
+        case 'script_flush':
+          await admin.script('FLUSH');
+          break;
+        case 'client_kill':
+          await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+          break;
+        case 'cut_register':
+          random.pick(registers).kill('SIGUSR2');
+          break;
+      }
+    } catch (err) {
+      log(`fault ${fault} could not be injected: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- wind down: thaw, let registers finish, let leases run out, then check
+  await Promise.all(pending);
+  for (const r of registers) r.kill('SIGCONT');
+  await clerkLoop;
+  await Promise.all(registers.map((r) => new Promise<void>((resolve) => {
+    if (r.exitCode !== null || r.signalCode !== null) return resolve();
+    const t = setTimeout(() => r.kill('SIGKILL'), 40_000);
+    r.once('exit', () => (clearTimeout(t), resolve()));
+  })));
+  await sleep(leaseMs + 1500);
+
+  const ops = readHistory(historyDir);
+  const { violations, lost, counts } = await checkStore(admin, storeId, ops);
+  const operations: Record<string, Record<string, number>> = {};
+  for (const o of ops) {
+    operations[o.op] ??= { ok: 0, fail: 0, unknown: 0 };
+    operations[o.op]![o.phase]!++;
+  }
+  await Promise.all(hubs.map((h) => h.kill()));
+  admin.disconnect();
+  await redis.stop();
+  const report: ChaosReport = { seed: opts.seed, seconds: opts.seconds, operations, faults, violations, lostWrites: lost, state: counts, dir };
+  if (violations.length === 0) rmSync(dir, { recursive: true, force: true });
+  return report;
+}
+
+export function formatReport(r: ChaosReport): string {
+  const ops = Object.entries(r.operations).map(([op, c]) => `  ${op.padEnd(9)} ok ${c.ok}, failed ${c.fail}, unknown ${c.unknown}`);
+  const total = Object.values(r.operations).reduce((n, c) => n + c.ok! + c.fail! + c.unknown!, 0);
+  return [
+    `chaos run, seed ${r.seed}, ${r.seconds} s`,
+    `operations: ${total}`,
+    ...ops,
+    `faults injected: ${Object.values(r.faults).reduce((a, b) => a + b, 0)} (${Object.entries(r.faults).map(([f, c]) => `${f} ${c}`).join(', ')})`,
+    `final state: ${Object.entries(r.state).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `violations: ${r.violations.length}`,
+    ...r.violations.slice(0, 30).map((v) => `  [${v.rule}] ${v.detail}`),
+    `acknowledged writes lost: ${r.lostWrites}`,
+    ...(r.violations.length ? [`replay with: npm run test:chaos -- --seed ${r.seed} --seconds ${r.seconds}   (data kept in ${r.dir})`] : []),
+  ].join('\n');
+}

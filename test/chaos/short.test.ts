@@ -1,0 +1,19 @@
+/** The short chaos run that guards every change (npm test); `npm run test:chaos` runs the long one. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FAULTS, formatReport, runChaos } from './orchestrator.js';
+
+const test = suite('chaos (short)');
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? 35);
+
+test(`${SECONDS} s of sales under every fault type: no violation, no acknowledged write lost`, async () => {
+  const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
+  const report = await runChaos({ seconds: SECONDS, seed, hubs: 2, registers: 6, faultEveryMs: 2000 });
+  console.log(formatReport(report));
+  for (const f of FAULTS) assert.ok(report.faults[f]! > 0, `fault ${f} was injected`);
+  assert.ok((report.operations.complete?.ok ?? 0) > 10, 'sales were made');
+  assert.equal(report.violations, []);
+  assert.is(report.lostWrites, 0);
+});
+
+test.run();
