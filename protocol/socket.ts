@@ -17,7 +17,9 @@ export const Handshake = z.object({
 export type Handshake = z.infer<typeof Handshake>;
 
 /** Why the hub refused a connection: `err.data.code` of the client's `connect_error`. */
-export const CONNECT_ERROR_CODES = ['CLIENT_TOO_OLD', 'CLIENT_TOO_NEW', 'UNAUTHENTICATED', 'ORIGIN_REFUSED', 'VALIDATION_FAILED'] as const;
+export const CONNECT_ERROR_CODES = ['CLIENT_TOO_OLD', 'CLIENT_TOO_NEW', 'UNAUTHENTICATED', 'ORIGIN_REFUSED', 'VALIDATION_FAILED', 'UNAVAILABLE'] as const;
+/** Refusals worth retrying by themselves: the hub could not check the session just now. */
+export const RETRYABLE_CONNECT_ERRORS: readonly string[] = ['UNAVAILABLE'];
 export type ConnectErrorCode = (typeof CONNECT_ERROR_CODES)[number];
 
 // ---- requests
@@ -106,7 +108,7 @@ type Req<P, R> = (payload: P, ack: (reply: Ack<R>) => void) => void;
 
 export interface ClientToServerEvents {
   sync: Req<z.input<typeof SyncRequest>, SyncReply>;
-  'sale:open': Req<z.input<typeof OpenSaleRequest>, { sale: OpenSale }>;
+  'sale:open': Req<z.input<typeof OpenSaleRequest>, { sale: OpenSale; created: boolean }>;
   'sale:addLine': Req<z.input<typeof AddLineRequest>, { sale: OpenSale; lineId: string }>;
   'sale:pickSerial': Req<z.input<typeof PickSerialRequest>, { sale: OpenSale }>;
   'sale:removeLine': Req<z.input<typeof RemoveLineRequest>, { sale: OpenSale }>;

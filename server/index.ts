@@ -28,7 +28,11 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
-  await starting.catch(() => undefined);
+  // wait for the start-up step in flight, and the next one if it began meanwhile
+  for (let step = starting; ; step = starting) {
+    await step.catch(() => undefined);
+    if (step === starting) break;
+  }
   await hub?.close().catch((err) => log.warn({ err }, 'closing the hub failed'));
   if (embedded) await embedded.stop();
   process.exit(0);
@@ -57,10 +61,13 @@ hub = await hubStart;
 const url = `http://localhost:${hub.port}`;
 log.info({ url }, 'serialhub is listening');
 
-if (config.SEED_DEMO) {
+if (config.SEED_DEMO && !stopping) {
   const seeding = seedDemo(hub);
   starting = seeding;
-  const seeded = await seeding;
+  const seeded = await seeding.catch((err: unknown) => {
+    if (stopping) return null; // the hub is closing under the seed: nothing to report
+    throw err;
+  });
   if (seeded) {
     writeFileSync(join(config.dataDir, 'demo-registers.json'), JSON.stringify(seeded.registers, null, 2), { mode: 0o600 });
     const staff = DEMO_STAFF.map((s) => `    ${s.role.padEnd(11)} staff code ${s.code}  PIN ${s.pin}`).join('\n');

@@ -60,9 +60,13 @@ export function applyEvent(state: StoreState, ev: StoreEvent): boolean {
       applyStock(state, [{ productId: h.productId, stock: d.stock, held: d.held }]);
       break;
     }
-    case 'holds_renewed':
-      for (const [k, h] of state.holds) if (h.terminalId === d.terminalId) state.holds.set(k, { ...h, expiresAt: d.expiresAt });
+    case 'holds_renewed': {
+      const terminals = new Set<string>(d.terminalIds as string[]);
+      for (const [k, h] of state.holds) {
+        if (terminals.has(h.terminalId) && (!d.saleId || h.saleId === d.saleId)) state.holds.set(k, { ...h, expiresAt: d.expiresAt });
+      }
       break;
+    }
     case 'hold_released':
       state.holds.delete(holdKey(d.productId, d.serial));
       applyStock(state, [{ productId: d.productId, stock: d.stock, held: d.held }]);

@@ -7,12 +7,17 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { StoreEvent } from '../../protocol/events.js';
-import type { ClientToServerEvents, ServerToClientEvents, SyncReply } from '../../protocol/socket.js';
+import { RETRYABLE_CONNECT_ERRORS, type ClientToServerEvents, type ServerToClientEvents, type SyncReply } from '../../protocol/socket.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { applyEvent, emptyState, stateFromSnapshot, type StoreState } from './store-state.js';
 
 /** A gap in the event sequence this old triggers a resync. */
 const GAP_WAIT_MS = 300;
+/** After the hub answered UNAVAILABLE to the handshake, wait this long before trying again. */
+const RETRY_AFTER_UNAVAILABLE_MS = 1_000;
+/** While idle, check with the hub this often that no event was missed (an event is lost if a hub dies
+ * between its write and its broadcast; the next sync replays it). */
+const IDLE_SYNC_MS = 15_000;
 /** After the hub closed the socket, wait this long before connecting again. */
 const SERVER_DISCONNECT_RETRY_MS = 200;
 /** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
@@ -60,6 +65,8 @@ export class StoreSync {
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private syncing: Promise<void> | null = null;
   private synced = false;
+  private lastEventAt = Date.now();
+  private readonly idleTimer: ReturnType<typeof setInterval>;
   private readonly listeners = new Set<(why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void>();
 
   constructor(opts: StoreSyncOptions) {
@@ -80,7 +87,11 @@ export class StoreSync {
       if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), SERVER_DISCONNECT_RETRY_MS);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
-      if (err.data?.code) {
+      if (err.data?.code && RETRYABLE_CONNECT_ERRORS.includes(err.data.code)) {
+        // refused by the hub's middleware, so Socket.IO will not retry by itself
+        this.setStatus('reconnecting');
+        setTimeout(() => this.socket.connect(), RETRY_AFTER_UNAVAILABLE_MS);
+      } else if (err.data?.code) {
         this.refusal = { code: err.data.code, message: err.data.message ?? err.message };
         this.setStatus('refused');
       } else {
@@ -88,6 +99,9 @@ export class StoreSync {
       }
     });
     this.socket.on('event', (ev) => this.receive(ev));
+    this.idleTimer = setInterval(() => {
+      if (this.synced && Date.now() - this.lastEventAt > IDLE_SYNC_MS) void this.resync();
+    }, IDLE_SYNC_MS);
   }
 
   /** Calls `fn` on every state change. Returns an unsubscribe function. */
@@ -116,6 +130,7 @@ export class StoreSync {
   }
 
   private receive(ev: StoreEvent) {
+    this.lastEventAt = Date.now();
     if (ev.seq <= this.state.seq) return;
     this.pending.set(ev.seq, ev);
     if (!this.synced) return; // applied after the resync reply
@@ -182,6 +197,7 @@ export class StoreSync {
 
   close() {
     if (this.gapTimer) clearTimeout(this.gapTimer);
+    clearInterval(this.idleTimer);
     this.socket.disconnect();
   }
 }

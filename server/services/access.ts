@@ -42,7 +42,7 @@ export class AccessService {
     // The registry spans stores (another slot, so not in the store's script). It is written first: a store
     // listed but never created only costs the sweeper an empty look; a store created but not listed would
     // never have its holds swept.
-    await this.deps.redis.hset(GLOBAL_STORES_KEY, storeId, name);
+    await this.deps.redis.hsetnx(GLOBAL_STORES_KEY, storeId, name);
     await this.deps.scripts.createStore(storeId, name, {
       code: supervisor.code, name: supervisor.name, role: 'supervisor', pinHash: await hashPin(supervisor.pin), active: true,
     });

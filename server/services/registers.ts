@@ -116,6 +116,7 @@ export class RegisterService {
       lines: sale.lines.map((l) => ({
         productId: l.productId,
         quantity: l.quantity,
+        unitPriceCents: l.unitPriceCents,
         serials: l.serial ? [{ serial: l.serial, ...(l.token !== null ? { token: l.token } : {}) }] : [],
       })),
       payments: a.payments,

@@ -25,8 +25,9 @@ import { HubError } from '../store/errors.js';
 export const MAX_SOCKET_MESSAGE_BYTES = 256 * 1024;
 /** Requests a socket may make per second before it gets RATE_LIMITED acks. */
 export const SOCKET_REQUESTS_PER_SECOND = 50;
-/** RATE_LIMITED acks after which a flooding socket is disconnected. */
+/** RATE_LIMITED acks within FLOOD_WINDOW_S after which a flooding socket is disconnected. */
 export const FLOOD_DISCONNECT_AFTER = 200;
+const FLOOD_WINDOW_S = 10;
 /** How long Socket.IO keeps a dropped socket's rooms and missed packets (the fast path only). */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
 
@@ -114,7 +115,7 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     } catch (err) {
       if (err instanceof HubError && err.code === 'UNAUTHENTICATED') return next(connectError('UNAUTHENTICATED', err.message));
       deps.log.warn({ err }, 'socket handshake failed');
-      next(connectError('UNAUTHENTICATED', 'the hub could not check the session; try again'));
+      next(connectError('UNAVAILABLE', 'the hub could not check the session just now; retrying'));
     }
   });
 
@@ -136,7 +137,16 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     });
 
     const limiter = new RateLimiterMemory({ points: SOCKET_REQUESTS_PER_SECOND, duration: 1 });
-    let refused = 0;
+    const refusals = new RateLimiterMemory({ points: FLOOD_DISCONNECT_AFTER, duration: FLOOD_WINDOW_S });
+    /** Counts a request against the socket's budget; a socket refused too often in a window is cut off. */
+    async function admit() {
+      try {
+        await limiter.consume(socket.id);
+      } catch {
+        await refusals.consume(socket.id).catch(() => socket.disconnect(true));
+        throw new HubError('RATE_LIMITED', `more than ${SOCKET_REQUESTS_PER_SECOND} requests a second: slow down`);
+      }
+    }
     const known = new Set<string>();
 
     /** One request handler: rate limit, validate, check the role, run, ack. Never throws. */
@@ -150,12 +160,7 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       (socket as unknown as Socket).on(event, async (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {};
         try {
-          try {
-            await limiter.consume(socket.id);
-          } catch {
-            if (++refused > FLOOD_DISCONNECT_AFTER) socket.disconnect(true);
-            throw new HubError('RATE_LIMITED', `more than ${SOCKET_REQUESTS_PER_SECOND} requests a second: slow down`);
-          }
+          await admit();
           if (!allows(socket.data.role, permission)) throw new HubError('FORBIDDEN', `a ${socket.data.role} may not do this`);
           const parsed = schema.safeParse(payload ?? {});
           if (!parsed.success) {
@@ -174,7 +179,7 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
 
     const r = services.registers;
     handle('sync', P.SyncRequest, 'serials:read', (q) => r.resync(caller, q.lastSeq));
-    handle('sale:open', P.OpenSaleRequest, 'holds:use', async (q) => ({ sale: (await r.openSale(caller, q.saleId)).sale }));
+    handle('sale:open', P.OpenSaleRequest, 'holds:use', (q) => r.openSale(caller, q.saleId));
     handle('sale:addLine', P.AddLineRequest, 'holds:use', (q) => r.addLine(caller, q));
     handle('sale:pickSerial', P.PickSerialRequest, 'holds:use', async (q) => ({ sale: await r.pickSerial(caller, q) }));
     handle('sale:removeLine', P.RemoveLineRequest, 'holds:use', async (q) => ({ sale: await r.removeLine(caller, q) }));
@@ -192,10 +197,16 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       released: await services.inventory.forceRelease(caller, q),
     }));
 
-    socket.onAny((event: string, ...args: unknown[]) => {
+    socket.onAny(async (event: string, ...args: unknown[]) => {
       if (known.has(event)) return;
       const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack({ ok: false, code: 'ROUTE_NOT_FOUND', message: `no event ${String(event).slice(0, 40)}` });
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {};
+      try {
+        await admit();
+        reply({ ok: false, code: 'ROUTE_NOT_FOUND', message: `no event ${String(event).slice(0, 40)}` });
+      } catch (err) {
+        reply({ ok: false, ...errorBody(err).body });
+      }
     });
   }
 

@@ -120,7 +120,12 @@ export function normalizeOpenSale(raw: unknown): OpenSale | null {
 /** Events as scripts wrote them, with their lists made lists again (cjson writes an empty one as {}). */
 export function normalizeEvent(ev: StoreEvent): StoreEvent {
   const d = ev.data;
-  const lists = (v: unknown) => arr<Record<string, unknown>>(v).map((l) => ('serials' in l ? { ...l, serials: arr(l.serials) } : l));
+  const lists = (v: unknown) =>
+    arr<Record<string, unknown>>(v).map((l) => ({
+      ...l,
+      ...('serials' in l ? { serials: arr(l.serials) } : {}),
+      ...('returnedSerials' in l ? { returnedSerials: arr(l.returnedSerials) } : {}),
+    }));
   switch (ev.type) {
     case 'open_sale_changed':
       return { ...ev, data: { ...d, sale: normalizeOpenSale(d.sale) } };
@@ -264,7 +269,7 @@ export class Scripts {
     sale: {
       saleId: string;
       customerId: number | null;
-      lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[] }[];
+      lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[]; unitPriceCents?: number }[];
       payments: { method: 'cash' | 'card'; amountCents: number }[];
     } & Actor,
   ) {

@@ -353,7 +353,9 @@ export class ShCheckout extends LitElement {
       ${line.serial && !line.lost
         ? html`<span class="mono">${line.serial}</span>
             ${line.serialMode === 'enforced'
-              ? html`<span class="pill held" title="held for this register">held · ${formatTimeLeft((line.expiresAt ?? 0) - Date.now())}</span>`
+              ? html`<span class="pill held" title="held for this register">held · ${formatTimeLeft(
+                  (state.holds.get(`${line.productId}:${line.serial}`)?.expiresAt ?? line.expiresAt ?? 0) - Date.now(),
+                )}</span>`
               : html`<span class="pill">typed</span>`}`
         : nothing}
       ${line.lost

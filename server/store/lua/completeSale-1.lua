@@ -8,7 +8,9 @@
   Input:
     KEYS[1] store meta key
     ARGV[1] json {saleId, storeId, terminalId, staffId, customerId|null,
-                  lines: [{productId, quantity, serials: [{serial, token}]}], payments: [{method, amountCents}]}
+                  lines: [{productId, quantity, serials: [{serial, token}], unitPriceCents?}],
+                  payments: [{method, amountCents}]}
+            (unitPriceCents only from the hub's own open sales: REST callers cannot set prices)
   Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
           | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
           | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
@@ -82,7 +84,9 @@ for i, line in ipairs(s.lines) do
         { line = n, stock = p.qty })
     end
   end
-  total = total + p.price * line.quantity
+  -- an open sale completes at the prices its lines showed; a sale sent whole (REST) at today's price
+  line.price = (line.unitPriceCents ~= nil and line.unitPriceCents ~= cjson.null) and line.unitPriceCents or p.price
+  total = total + line.price * line.quantity
 end
 if total > MAX_TOTAL_CENTS then
   return fail('SALE_REJECTED', 'the sale total is over the limit of one sale', { reason = 'total_too_large', totalCents = total })
@@ -126,7 +130,7 @@ for i, line in ipairs(s.lines) do
   if p.mode ~= 'enforced' then redis.call('HINCRBY', productKey(pid), 'qty', -line.quantity) end
   touched[pid] = true
   lines[i] = { productId = pid, partNumber = p.partNumber, name = p.name, serialMode = p.mode, quantity = line.quantity,
-    unitPriceCents = p.price, totalCents = p.price * line.quantity, serials = sold, warrantyEndsAt = warrantyEnd,
+    unitPriceCents = line.price, totalCents = line.price * line.quantity, serials = sold, warrantyEndsAt = warrantyEnd,
     returnedQuantity = 0, returnedSerials = {} }
 end
 local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, terminalId = s.terminalId,

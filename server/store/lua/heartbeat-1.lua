@@ -4,15 +4,16 @@
   Input:
     KEYS[1] store meta key
     ARGV[1] hub id   ARGV[2] lease (ms)   ARGV[3..] terminal ids
-  Output: {ok, renewed (count), lost: [hold]}
+  Output: {ok, renewed (count), lost: [hold]}; event holds_renewed {terminalIds, expiresAt} when any was renewed
 ]]
 -- @include "base"
 -- @include "holds"
 local hub, lease = ARGV[1], tonumber(ARGV[2])
 local now = nowMs()
-local renewed, lost = 0, {}
+local renewed, lost, renewedTerminals = 0, {}, {}
 for i = 3, #ARGV do
   local tid = ARGV[i]
+  local before = renewed
   for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
     local pid, serial = splitHoldId(id)
     local hold = readHold(pid, serial)
@@ -26,6 +27,7 @@ for i = 3, #ARGV do
       renewed = renewed + 1
     end
   end
+  if renewed > before then renewedTerminals[#renewedTerminals + 1] = tid end
   local raw = redis.call('HGET', K.presence, tid)
   if raw then
     local p = cjson.decode(raw)
@@ -33,4 +35,6 @@ for i = 3, #ARGV do
     if p.hub == hub then redis.call('HSET', K.presence, tid, cjson.encode(p)) end
   end
 end
+-- registers show each hold's time left: they hear the new expiry
+if #renewedTerminals > 0 then emit('holds_renewed', { terminalIds = renewedTerminals, expiresAt = now + lease }) end
 return ok({ renewed = renewed, lost = lost })

@@ -26,5 +26,7 @@ for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
     end
   end
 end
-if #renewed > 0 then emit('holds_renewed', { terminalId = tid, expiresAt = now + lease, count = #renewed }) end
+if #renewed > 0 then
+  emit('holds_renewed', { terminalIds = { tid }, saleId = saleId ~= '' and saleId or nil, expiresAt = now + lease })
+end
 return ok({ renewed = renewed, lost = lost })

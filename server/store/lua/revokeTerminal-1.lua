@@ -1,6 +1,6 @@
 --[[
-  Unpairs a register: its device token stops working and its session ends. Its holds run out on their lease.
-  Unpairing an unpaired register changes nothing.
+  Unpairs a register: its device token stops working, its session ends, its open sale is voided and its
+  holds go back to stock. Unpairing an unpaired register changes nothing.
   Input:
     KEYS[1] store meta key
     ARGV[1] terminal id
@@ -8,6 +8,7 @@
   Output: {ok, terminal, endedSession (hash or false)} | TERMINAL_NOT_FOUND
 ]]
 -- @include "base"
+-- @include "holds"
 local raw = redis.call('HGET', K.terminals, ARGV[1])
 if not raw then return fail('TERMINAL_NOT_FOUND', 'no terminal ' .. ARGV[1]) end
 local t = cjson.decode(raw)
@@ -20,8 +21,18 @@ if t.sessionHash then
   if s then redis.call('SREM', staffSessionsKey(cjson.decode(s).staffId), t.sessionHash) end
   redis.call('DEL', sessionKey(t.sessionHash))
 end
+-- its open sale is voided: nobody can finish it, and its holds go back to stock now
+local now = nowMs()
+for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(ARGV[1]))) do
+  local pid, serial = splitHoldId(id)
+  local hold = readHold(pid, serial)
+  if hold then dropHold(hold, 'released', now, ARGV[2], ARGV[1], 'register unpaired', true) end
+end
+local open = redis.call('GET', terminalSaleKey(ARGV[1]))
+local cart = open and loadCart(open)
+if cart then closeCart(cart) end
 t.tokenHash, t.sessionHash, t.staffId = nil, nil, nil
-t.revokedAt = nowMs()
+t.revokedAt = now
 t.revokedBy = ARGV[2]
 redis.call('HSET', K.terminals, ARGV[1], cjson.encode(t))
 emit('terminal_revoked', { terminalId = ARGV[1], by = ARGV[2] })
