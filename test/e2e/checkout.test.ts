@@ -64,7 +64,11 @@ test('register A picks a serial; register B sees it locked within a second and c
   await b.getByRole('button', { name: 'SN-BBB' }).click();
   await b.locator('td.serial .pill.held').waitFor();
 
-  // A pays cash and gets a receipt with the serial and the warranty end
+  // A attaches a customer (made at the counter) and pays cash
+  const customer = (await store.supervisor.post('/api/customers', { name: 'Wanda Buyer', phone: '555 0199' })).body.customer;
+  await a.getByLabel('Find customer').fill('Wanda');
+  await a.locator(`[data-customer-id="${customer.id}"]`).click();
+  await a.getByRole('button', { name: 'Remove customer from sale' }).waitFor();
   await screenshot(a, 'checkout');
   await a.locator('#tendered').fill('500');
   await a.getByRole('button', { name: 'Pay cash' }).click();
@@ -76,6 +80,16 @@ test('register A picks a serial; register B sees it locked within a second and c
   await screenshot(a, 'receipt');
   const sold = await store.supervisor.get(`/api/products/${phone.id}/serials?status=sold`);
   assert.equal(sold.body.items.map((i: { serial: string }) => i.serial), ['SN-AAA']);
+  assert.is(sold.body.items[0].customerId, customer.id);
+
+  // the product page shows SN-AAA sold to that customer; the customer's page shows the service record
+  await a.goto(`${hub.url}/#/product/${phone.id}`);
+  await a.getByRole('tab', { name: /Sold/ }).or(a.getByRole('button', { name: /^Sold/ })).first().click();
+  await a.locator('tr[data-serial="SN-AAA"]').waitFor();
+  assert.match(await a.locator('tr[data-serial="SN-AAA"]').innerText(), /Wanda Buyer/);
+  await a.goto(`${hub.url}/#/customer/${customer.id}`);
+  await a.getByText('Under warranty').first().waitFor();
+  await a.locator('sh-customer-detail').getByText('SN-AAA').first().waitFor();
 });
 
 test('a solicit line cannot be paid until its serial is typed', async ({ hub, browser }) => {
