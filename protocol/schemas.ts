@@ -31,7 +31,8 @@ export const ProductId = WholeId;
 /** Ids the client chooses (sale, receipt, return): a UUID or any 8-64 url-safe characters. */
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, _ or -');
 /** Integer cents, at most 10 million in money (Lua's cjson keeps 14 significant digits). */
-export const Cents = z.number().int().min(0).max(1_000_000_000);
+export const MAX_CENTS = 1_000_000_000;
+export const Cents = z.number().int().min(0).max(MAX_CENTS);
 /** A serial as typed or scanned; the hub normalises it (see normalizeSerial). */
 export const RawSerial = z.string().min(1).max(200);
 export const Token = z.number().int().positive();
@@ -58,8 +59,11 @@ export const PairBody = z.strictObject({ storeId: StoreId, code: z.string().rege
 
 // ---- products
 
+/** 1 to 40 printable ASCII characters, spaces only inside. */
+export const PART_NUMBER_PATTERN = /^[\x21-\x7E]([\x20-\x7E]{0,38}[\x21-\x7E])?$/;
+
 const ProductFields = {
-  partNumber: z.string().trim().regex(/^[\x21-\x7E]([\x20-\x7E]{0,38}[\x21-\x7E])?$/, '1 to 40 printable characters'),
+  partNumber: z.string().trim().regex(PART_NUMBER_PATTERN, '1 to 40 printable characters'),
   name: Text(120),
   priceCents: Cents,
   serialMode: SerialMode,
@@ -75,6 +79,9 @@ export const CreateProductBody = z.strictObject({
   serialCaseSensitive: ProductFields.serialCaseSensitive.default(false),
   lowStockThreshold: ProductFields.lowStockThreshold.default(0),
 });
+/** A product's editable fields, as a create sends them. */
+export type ProductInput = z.output<typeof CreateProductBody>;
+
 export const UpdateProductBody = z
   .strictObject({
     ...ProductFields,

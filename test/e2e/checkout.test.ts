@@ -3,23 +3,12 @@
  * completes with a printable receipt, solicit lines need their serial, and a register that goes offline and
  * back resyncs by itself.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { createStore, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
-import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
-type Hub = Awaited<ReturnType<typeof startTestHub>>;
-const test = suite<{ hub: Hub; browser: Browser }>('e2e checkout');
-
-test.before(async (ctx) => {
-  ctx.hub = await startTestHub();
-  ctx.browser = await launchBrowser();
-});
-test.after(async (ctx) => {
-  await ctx.browser.close();
-  await ctx.hub.close();
-});
+const test = browserSuite('e2e checkout');
 
 async function register(browser: Browser, hub: Hub, store: TestStore, i: 0 | 1, staff: [string, string]): Promise<Page> {
   const context = await registerContext(browser);

@@ -4,23 +4,12 @@
  * checkout uses picks and creates customers by keyboard; a stock clerk gets no customers.
  */
 import { randomUUID } from 'node:crypto';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createStore, newSaleId, PINS, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
-import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
-type Hub = Awaited<ReturnType<typeof startTestHub>>;
-const test = suite<{ hub: Hub; browser: Browser }>('e2e customers');
-
-test.before(async (ctx) => {
-  ctx.hub = await startTestHub();
-  ctx.browser = await launchBrowser();
-});
-test.after(async (ctx) => {
-  await ctx.browser.close();
-  await ctx.hub.close();
-});
+const test = browserSuite('e2e customers');
 
 const WAIT_MS = 10_000;
 

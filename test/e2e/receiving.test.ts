@@ -4,23 +4,12 @@
  * product page shows a register's hold live and drops it live when released.
  */
 import { readFileSync } from 'node:fs';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { createStore, newSaleId, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
-import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
-type Hub = Awaited<ReturnType<typeof startTestHub>>;
-const test = suite<{ hub: Hub; browser: Browser }>('e2e receiving, products, product page');
-
-test.before(async (ctx) => {
-  ctx.hub = await startTestHub();
-  ctx.browser = await launchBrowser();
-});
-test.after(async (ctx) => {
-  await ctx.browser.close();
-  await ctx.hub.close();
-});
+const test = browserSuite('e2e receiving, products, product page');
 
 /** The `name` (or aria-label) of the element that has the focus, through shadow roots. */
 function focusedName(page: Page): Promise<string> {

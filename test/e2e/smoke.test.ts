@@ -1,21 +1,10 @@
 /** The web app loads, pairs, logs in, and shows the menu for the role. */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { createStore, startTestHub } from '../helpers/hub.js';
-import { launchBrowser, loginAt, registerContext, screenshot } from '../helpers/browser.js';
+import { browserSuite, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
-type Hub = Awaited<ReturnType<typeof startTestHub>>;
-const test = suite<{ hub: Hub; browser: Browser }>('e2e smoke');
-
-test.before(async (ctx) => {
-  ctx.hub = await startTestHub();
-  ctx.browser = await launchBrowser();
-});
-test.after(async (ctx) => {
-  await ctx.browser.close();
-  await ctx.hub.close();
-});
+const test = browserSuite('e2e smoke');
 
 test('login page, then a cashier on a register sees checkout; a back-office clerk does not', async ({ hub, browser }) => {
   const store = await createStore(hub);

@@ -4,6 +4,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { suite } from 'uvu';
+import { startTestHub } from './hub.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots go to test-results/ (ignored); `npm run screenshots` refreshes the ones in docs/ for the README. */
@@ -53,4 +55,20 @@ export async function loginAt(
 export async function screenshot(page: Page, name: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname });
+}
+
+export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
+
+/** A uvu suite whose context holds a hub and a browser for all its tests, closed after them. */
+export function browserSuite<Extra extends object = object>(name: string, hubEnv: Record<string, string> = {}) {
+  const test = suite<{ hub: TestHub; browser: Browser } & Extra>(name);
+  test.before(async (ctx) => {
+    ctx.hub = await startTestHub(hubEnv);
+    ctx.browser = await launchBrowser();
+  });
+  test.after(async (ctx) => {
+    await ctx.browser.close();
+    await ctx.hub.close();
+  });
+  return test;
 }

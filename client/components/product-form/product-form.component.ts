@@ -5,26 +5,14 @@
  */
 import { LitElement, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { SERIAL_MODES, type Product, type SerialMode } from '../../../protocol/schemas.js';
+import { MAX_CENTS, PART_NUMBER_PATTERN, SERIAL_MODES, type Product, type ProductInput, type SerialMode } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { formatCents, parseMoney } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { productFormStyles } from './product-form.styles.js';
 
-/** The largest price the hub takes, in cents. */
-const MAX_PRICE_CENTS = 1_000_000_000;
-const PART_NUMBER = /^[\x21-\x7E]([\x20-\x7E]{0,38}[\x21-\x7E])?$/;
-
-export interface ProductValues {
-  partNumber: string;
-  name: string;
-  priceCents: number;
-  serialMode: SerialMode;
-  warrantyReminder: boolean;
-  warrantyMonths: number;
-  lowStockThreshold: number;
-  serialCaseSensitive: boolean;
-}
+/** The fields of the form: exactly what the hub's CreateProductBody takes. */
+export type ProductValues = ProductInput;
 export type ProductField = keyof ProductValues;
 /** Error text per field, and `form` for what belongs to no field. */
 export type ProductErrors = Partial<Record<ProductField | 'form', string>>;
@@ -88,13 +76,13 @@ export class ShProductForm extends LitElement {
     const text = (k: string) => String(f.get(k) ?? '').trim();
     const errors: ProductErrors = {};
     const partNumber = text('partNumber');
-    if (!PART_NUMBER.test(partNumber)) errors.partNumber = 'Give 1 to 40 letters, digits or symbols (spaces only inside).';
+    if (!PART_NUMBER_PATTERN.test(partNumber)) errors.partNumber = 'Give 1 to 40 letters, digits or symbols (spaces only inside).';
     const name = text('name');
     if (!name) errors.name = 'Give the product a name.';
     else if (name.length > 120) errors.name = 'At most 120 characters.';
     const priceCents = parseMoney(text('price'));
     if (priceCents === null) errors.priceCents = 'Type a price like 12.50.';
-    else if (priceCents > MAX_PRICE_CENTS) errors.priceCents = `At most ${formatCents(MAX_PRICE_CENTS)}.`;
+    else if (priceCents > MAX_CENTS) errors.priceCents = `At most ${formatCents(MAX_CENTS)}.`;
     const whole = (k: string, max: number) => {
       const t = text(k);
       const n = t === '' ? 0 : Number(t);
