@@ -49,32 +49,32 @@ export class AccessService {
     return { storeId, name };
   }
 
-  private async throttled(key: string, address: string): Promise<number | null> {
-    const [s, a] = await Promise.all([this.byStaff.get(key), this.byAddress.get(address)]);
-    const blocked = [s, a].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
-    return blocked.length ? Math.max(...blocked.map((r) => r.msBeforeNext)) : null;
+  /**
+   * Spends one attempt from each budget before a PIN or code is checked, so guesses sent in parallel cannot
+   * slip past the count; a good attempt gives its points back.
+   */
+  private async spendAttempt(budgets: [RateLimiterRedis, string][], what: string) {
+    const results = await Promise.allSettled(budgets.map(([limiter, key]) => limiter.consume(key)));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (refused.length === 0) return;
+    const waits = refused.filter((r): r is RateLimiterRes => r instanceof RateLimiterRes);
+    if (waits.length < refused.length) throw refused.find((r) => !(r instanceof RateLimiterRes)); // Redis itself failed
+    throw new HubError('TOO_MANY_ATTEMPTS', `too many wrong ${what}: wait and try again`, {
+      retryAfterMs: Math.max(...waits.map((r) => r.msBeforeNext)),
+    });
   }
 
   /** Staff log in with their code and PIN; on a paired register the device token binds the session to it. */
   async login(input: { storeId: string; staffCode: string; pin: string; deviceToken?: string; address: string }) {
     const { storeId, staffCode, pin, address } = input;
     const limitKey = `${storeId}:${staffCode}`;
-    const wait = await this.throttled(limitKey, address);
-    if (wait !== null) {
-      throw new HubError('TOO_MANY_ATTEMPTS', 'too many wrong PINs: wait and try again', { retryAfterMs: wait });
-    }
+    await this.spendAttempt([[this.byStaff, limitKey], [this.byAddress, address]], 'PINs');
     const terminalId = input.deviceToken ? await this.terminalOfDevice(input.deviceToken, storeId) : null;
     const raw = await this.deps.redis.hget(storeKeys(storeId).staff, staffCode);
     const staff = raw ? (JSON.parse(raw) as StaffRecord) : null;
     const good = await verifyPin(pin, staff?.pinHash ?? DUMMY_PIN_HASH);
-    if (!staff || !good || !staff.active) {
-      await Promise.all([
-        this.byStaff.consume(limitKey).catch(() => undefined),
-        this.byAddress.consume(address).catch(() => undefined),
-      ]);
-      throw new HubError('INVALID_CREDENTIALS', 'wrong staff code or PIN');
-    }
-    await this.byStaff.delete(limitKey);
+    if (!staff || !good || !staff.active) throw new HubError('INVALID_CREDENTIALS', 'wrong staff code or PIN');
+    await Promise.all([this.byStaff.delete(limitKey), this.byAddress.reward(address, 1)]);
     const token = newToken(storeId);
     const hash = hashToken(token);
     const now = Date.now();
@@ -125,19 +125,14 @@ export class AccessService {
 
   /** Pairs a register. Wrong codes are throttled per address like wrong PINs (a code is only 8 digits). */
   async pair(storeId: string, code: string, address: string) {
-    const limited = await this.byAddress.get(`pair:${address}`);
-    if (limited && limited.remainingPoints <= 0) {
-      throw new HubError('TOO_MANY_ATTEMPTS', 'too many wrong pairing codes: wait and try again', { retryAfterMs: limited.msBeforeNext });
-    }
+    const key = `pair:${address}`;
+    await this.spendAttempt([[this.byAddress, key]], 'pairing codes');
     const deviceToken = newToken(storeId);
-    try {
-      const terminal = await this.deps.scripts.pairTerminal(storeId, code, hashToken(deviceToken));
-      return { terminal, deviceToken };
-    } catch (err) {
-      if (err instanceof HubError && err.code === 'PAIRING_CODE_INVALID') await this.byAddress.consume(`pair:${address}`).catch(() => undefined);
-      throw err;
-    }
+    const terminal = await this.deps.scripts.pairTerminal(storeId, code, hashToken(deviceToken));
+    await this.byAddress.reward(key, 1);
+    return { terminal, deviceToken };
   }
+
 
   async listTerminals(storeId: string): Promise<TerminalRecord[]> {
     const all = await this.deps.redis.hvals(storeKeys(storeId).terminals);

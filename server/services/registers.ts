@@ -53,10 +53,9 @@ export class RegisterService {
     const actor = this.actor(caller);
     const sale = await this.currentSale(caller);
     const line = sale?.saleId === a.saleId ? sale.lines.find((l) => l.lineId === a.lineId) : undefined;
-    // The script re-checks everything; the product is only needed here for its case rule.
-    const serial = line
-      ? await this.serialFor(caller.storeId, line.productId, a.serial)
-      : normalizeSerial(a.serial) ?? a.serial;
+    // The script re-checks everything; the line's product is only needed here for its case rule.
+    if (!line) throw new HubError('NOT_FOUND', `the open sale has no line ${a.lineId}`);
+    const serial = await this.serialFor(caller.storeId, line.productId, a.serial);
     return this.deps.scripts.pickSerial(caller.storeId, {
       ...actor, saleId: a.saleId, lineId: a.lineId, serial, leaseMs: this.deps.config.HOLD_LEASE_MS,
     });

@@ -215,22 +215,25 @@ test('a solicit unit sold, the product made enforced at stock 0: the return puts
   assert.is((await product(store, p.id)).stock, 0);
 });
 
-test('one solicit serial sold twice, the product made enforced: the second return finds it in stock (in_stock)', async ({ hub }) => {
+test('one solicit serial sold twice, the product made enforced: only its latest sale takes it back into stock', async ({ hub }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 700 }, 2);
   // solicit serials are not checked: the same one can be typed on two sales
   const a = await sell(store.cashier, p.id, 1, ['DUP-1']);
   const b = await sell(store.cashier2, p.id, 1, ['DUP-1']);
   await setMode(store, p.id, 'enforced');
-  const first = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: a.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
-  assert.is(first.status, 200, JSON.stringify(first.body));
-  assert.equal(await serialList(store, p.id, 'available'), ['DUP-1']);
   const before = await product(store, p.id);
-  const second = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: b.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
-  isError(second, 422, 'RETURN_REJECTED');
-  assert.is(second.body.details.reason, 'in_stock');
+  const older = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: a.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
+  isError(older, 422, 'RETURN_REJECTED');
+  assert.is(older.body.details.reason, 'sold_elsewhere');
   assert.equal(await product(store, p.id), before);
-  assert.equal((await store.supervisor.get(`/api/invoices/${b.saleId}`)).body.invoice.returns, []);
+  const latest = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: b.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
+  assert.is(latest.status, 200, JSON.stringify(latest.body));
+  assert.equal(await serialList(store, p.id, 'available'), ['DUP-1']);
+  const again = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: a.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
+  isError(again, 422, 'RETURN_REJECTED');
+  assert.is(again.body.details.reason, 'in_stock');
+  assert.equal((await store.supervisor.get(`/api/invoices/${a.saleId}`)).body.invoice.returns, []);
 });
 
 test('a none unit sold, the product made enforced: the return is RETURN_REJECTED mode_changed and writes nothing', async ({ hub }) => {
@@ -534,6 +537,83 @@ test('a sale whose total is over 1e13 cents is SALE_REJECTED total_too_large and
   assert.is(ok.status, 200, JSON.stringify(ok.body));
   assert.is(ok.body.invoice.totalCents, 10_000_000_000);
   assert.is((await product(store, p.id)).stock, 19_990);
+});
+
+test('PIN guesses sent in parallel cannot slip past the throttle (LOGIN_ATTEMPTS=2)', async ({ hub, throttled }) => {
+  const store = await createStore(hub);
+  const from = ownAddress();
+  const tries = await Promise.all(
+    Array.from({ length: 20 }, () => callFrom(from, throttled.url, 'POST', '/api/sessions', { storeId: store.storeId, staffCode: '2001', pin: '9999' })),
+  );
+  const wrong = tries.filter((r) => r.body.code === 'INVALID_CREDENTIALS').length;
+  assert.ok(wrong <= 2, `${wrong} guesses were checked`);
+  assert.is(tries.filter((r) => r.body.code === 'TOO_MANY_ATTEMPTS').length, 20 - wrong);
+});
+
+test('a register cannot complete or hold on another register\'s open sale id (SALE_ID_CONFLICT)', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['OX-1', 'OX-2']);
+  const { connectRegister } = await import('../helpers/live.js');
+  const reg2 = connectRegister(hub.url, store.cashier2.token!);
+  try {
+    await reg2.ready();
+    const { sale } = await reg2.request('sale:open', {});
+    await reg2.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'OX-1' });
+    // register 1 tries to take that sale over through REST
+    const hold = await store.cashier.post('/api/holds', { productId: p.id, serial: 'OX-2', saleId: sale.saleId });
+    isError(hold, 409, 'SALE_ID_CONFLICT');
+    const done = await store.cashier.post('/api/sales', {
+      saleId: sale.saleId, lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'OX-2' }] }], payments: [{ method: 'cash', amountCents: 100_000 }],
+    });
+    isError(done, 409, 'SALE_ID_CONFLICT');
+    // register 2's own sale is untouched and completes
+    const own = await reg2.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: sale.totalCents + 1000 }] });
+    assert.equal(own.invoice.lines[0]!.serials, ['OX-1']);
+  } finally {
+    reg2.close();
+  }
+});
+
+test('a return against an older invoice cannot take back a serial sold again since (sold_elsewhere)', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['AGAIN-1']);
+  const sell = async () => {
+    const saleId = newSaleId();
+    const token = (await store.cashier.post('/api/holds', { productId: p.id, serial: 'AGAIN-1', saleId })).body.hold.token;
+    const r = await store.cashier.post('/api/sales', { saleId, lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'AGAIN-1', token }] }], payments: [{ method: 'cash', amountCents: 100 }] });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return saleId;
+  };
+  const first = await sell();
+  const back = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: first, lines: [{ line: 0, quantity: 1, serials: ['AGAIN-1'] }] });
+  assert.is(back.status, 200);
+  await sell();
+  // the first invoice's line still lists AGAIN-1 as returned, so: already_returned; a second return id is the same
+  const twice = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: first, lines: [{ line: 0, quantity: 1, serials: ['AGAIN-1'] }] });
+  isError(twice, 422, 'RETURN_REJECTED');
+  assert.is((await store.supervisor.get(`/api/products/${p.id}`)).body.product.stock, 0, 'nothing came back');
+
+  // the reviewer's case: a solicit serial sold on A and B, B returned, the product made enforced with it,
+  // sold on C: a return against A must not put it back in stock while C's customer has it
+  const q = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 2);
+  const sellTyped = async () => {
+    const saleId = newSaleId();
+    const r = await store.cashier.post('/api/sales', { saleId, lines: [{ productId: q.id, quantity: 1, serials: [{ serial: 'ZZ1' }] }], payments: [{ method: 'cash', amountCents: 100 }] });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return saleId;
+  };
+  const a = await sellTyped();
+  const b = await sellTyped();
+  assert.is((await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: b, lines: [{ line: 0, quantity: 1, serials: ['ZZ1'] }] })).status, 200);
+  const made = await store.supervisor.patch(`/api/products/${q.id}`, { serialMode: 'enforced', serials: ['ZZ1'] });
+  assert.is(made.status, 200, JSON.stringify(made.body));
+  const saleC = newSaleId();
+  const token = (await store.cashier.post('/api/holds', { productId: q.id, serial: 'ZZ1', saleId: saleC })).body.hold.token;
+  assert.is((await store.cashier.post('/api/sales', { saleId: saleC, lines: [{ productId: q.id, quantity: 1, serials: [{ serial: 'ZZ1', token }] }], payments: [{ method: 'cash', amountCents: 100 }] })).status, 200);
+  const late = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: a, lines: [{ line: 0, quantity: 1, serials: ['ZZ1'] }] });
+  isError(late, 422, 'RETURN_REJECTED');
+  assert.is(late.body.details.reason, 'sold_elsewhere');
+  assert.equal((await store.supervisor.get(`/api/products/${q.id}/serials`)).body.items, []);
 });
 
 test.run();

@@ -30,6 +30,10 @@ if existing then
   end
   return ok({ invoice = inv, replayed = true })
 end
+local openCart = loadCart(s.saleId)
+if openCart and openCart.terminalId ~= s.terminalId then
+  return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
+end
 local customerId = s.customerId
 if customerId == cjson.null then customerId = nil end
 if customerId and redis.call('HEXISTS', K.customers, customerId) == 0 then
@@ -141,8 +145,7 @@ redis.call('ZADD', K.invoices, now, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 
 -- the register's open sale is closed, and holds of it that the invoice did not use go back to stock
-local cart = loadCart(s.saleId)
-if cart and cart.terminalId == s.terminalId then closeCart(cart) end
+if openCart then closeCart(openCart) end
 for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(s.terminalId))) do
   local pid, serial = splitHoldId(id)
   local hold = readHold(pid, serial)

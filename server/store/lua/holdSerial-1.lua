@@ -19,6 +19,8 @@ if mode ~= 'enforced' then return fail('NOT_ENFORCED', 'only serials of enforced
 if redis.call('EXISTS', invoiceKey(saleId)) == 1 then
   return fail('SALE_ID_CONFLICT', 'sale ' .. saleId .. ' is already completed: start a new sale')
 end
+local cart = loadCart(saleId)
+if cart and cart.terminalId ~= tid then return fail('SALE_ID_CONFLICT', 'sale ' .. saleId .. ' belongs to another register') end
 local hold, renewedOrErr = takeHold(pid, serial, tid, staffId, saleId, lease, nowMs())
 if not hold then return renewedOrErr end
 return ok({ hold = hold, renewed = renewedOrErr })

@@ -9,7 +9,7 @@
     ARGV[1] json {returnId, saleId, terminalId, staffId, reason, lines: [{line, quantity, serials}]}
   Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT | INVOICE_NOT_FOUND
           | RETURN_REJECTED {line, serial?, reason: no_line | quantity | serial_count | serials_not_expected
-                             | not_on_line | already_returned | in_stock | mode_changed}
+                             | not_on_line | already_returned | in_stock | sold_elsewhere | mode_changed}
 ]]
 -- @include "base"
 local r = cjson.decode(ARGV[1])
@@ -23,9 +23,16 @@ local raw = redis.call('GET', invoiceKey(r.saleId))
 if not raw then return fail('INVOICE_NOT_FOUND', 'no invoice ' .. r.saleId) end
 local inv = cjson.decode(raw)
 
-local function contains(list, v)
-  for _, x in ipairs(list) do if x == v then return true end end
-  return false
+-- each line's serials as sets, built once (a line may carry thousands)
+local onLine, returnedOnLine = {}, {}
+local function serialSets(index)
+  if not onLine[index] then
+    local line, a, b = inv.lines[index + 1], {}, {}
+    for _, x in ipairs(line.serials) do a[x] = true end
+    for _, x in ipairs(line.returnedSerials) do b[x] = true end
+    onLine[index], returnedOnLine[index] = a, b
+  end
+  return onLine[index], returnedOnLine[index]
 end
 
 -- 1. check
@@ -52,12 +59,17 @@ for _, rl in ipairs(r.lines) do
     return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': the product is now serial-enforced and this unit has no serial',
       { line = rl.line, reason = 'mode_changed' })
   end
+  local sold, returned = serialSets(rl.line)
   for _, sn in ipairs(serials) do
     local why
-    if not contains(line.serials, sn) then why = 'not_on_line'
-    elseif contains(line.returnedSerials, sn) or seen[rl.line .. ':' .. sn] then why = 'already_returned'
+    if not sold[sn] then why = 'not_on_line'
+    elseif returned[sn] or seen[rl.line .. ':' .. sn] then why = 'already_returned'
     elseif mode == 'enforced' and (redis.call('ZSCORE', inStockKey(line.productId), sn) or redis.call('ZSCORE', heldKey(line.productId), sn)) then
       why = 'in_stock'
+    elseif mode == 'enforced' then
+      -- the serial may have been returned and sold again since: only its latest sale can take it back
+      local info = redis.call('HGET', K.soldInfo, line.productId .. ':' .. sn)
+      if not info or cjson.decode(info).saleId ~= r.saleId then why = 'sold_elsewhere' end
     end
     if why then
       return fail('RETURN_REJECTED', 'line ' .. rl.line .. ': serial ' .. sn .. ' cannot be returned (' .. why .. ')',
@@ -93,18 +105,15 @@ end
 local customerId = inv.customerId ~= cjson.null and inv.customerId or nil
 if customerId then
   local key = serviceRecordsKey(customerId)
-  local records = redis.call('LRANGE', key, 0, -1)
-  for i, raw in ipairs(records) do
+  local back = {}
+  for _, rl in ipairs(r.lines) do
+    for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do back[inv.lines[rl.line + 1].productId .. ':' .. sn] = true end
+  end
+  for i, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
     local rec = cjson.decode(raw)
-    if rec.saleId == r.saleId and not rec.returnedAt then
-      for _, rl in ipairs(r.lines) do
-        for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do
-          if sn == rec.serial and inv.lines[rl.line + 1].productId == rec.productId then
-            rec.returnedAt = now
-            redis.call('LSET', key, i - 1, cjson.encode(rec))
-          end
-        end
-      end
+    if rec.saleId == r.saleId and not rec.returnedAt and back[rec.productId .. ':' .. rec.serial] then
+      rec.returnedAt = now
+      redis.call('LSET', key, i - 1, cjson.encode(rec))
     end
   end
 end

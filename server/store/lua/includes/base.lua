@@ -72,11 +72,29 @@ local function splitHoldId(id)
   return tonumber(string.sub(id, 1, c - 1)), string.sub(id, c + 1)
 end
 
--- The serial timeline: one json entry per transition, newest last.
+-- The serial timeline: one json entry per transition, newest last. Bounded: past TIMELINE_MAX entries the
+-- oldest holds and releases go first (receipts, sales and returns stay), so a register holding and
+-- releasing one serial all day cannot grow it without end.
+local TIMELINE_MAX = 200
 local function appendTimeline(serial, entry)
   local line = cjson.encode(entry)
   local old = redis.call('HGET', K.timeline, serial)
-  if old then line = old .. '\n' .. line end
+  if old then
+    local _, count = string.gsub(old, '\n', '')
+    if count + 1 >= TIMELINE_MAX then
+      local kept, dropped = {}, false
+      for e in string.gmatch(old, '[^\n]+') do
+        if not dropped and (string.find(e, '"k":"held"', 1, true) or string.find(e, '"k":"released"', 1, true)) then
+          dropped = true
+        else
+          kept[#kept + 1] = e
+        end
+      end
+      if not dropped then table.remove(kept, 1) end
+      old = table.concat(kept, '\n')
+    end
+    line = old .. '\n' .. line
+  end
   redis.call('HSET', K.timeline, serial, line)
 end
 
