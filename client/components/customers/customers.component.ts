@@ -27,7 +27,11 @@ export class ShCustomers extends LitElement {
 
   private readonly search = new CustomerSearchController(this, () => this.services?.api, { pageSize: PAGE_SIZE, listWhenEmpty: true });
   private readonly live = new SyncController(this, () => this.services?.sync, (ev) => {
-    if (ev.type === 'customer_created') this.search.addIfListed(ev.data.customer as Customer);
+    // the event carries the id only (every role hears it): read the customer with this session's rights
+    if (ev.type === 'customer_created') {
+      void this.services?.api.get<{ customer: Customer }>(`/api/customers/${Number(ev.data.customerId)}`)
+        .then((r) => this.search.addIfListed(r.customer), () => undefined);
+    }
   });
 
   @query('input[type=search]') private input!: HTMLInputElement;

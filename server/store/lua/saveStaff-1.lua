@@ -54,5 +54,6 @@ if ARGV[1] == 'update' and (change.role or change.pinHash or change.active == fa
   redis.call('DEL', staffSessionsKey(staff.code))
 end
 staff.pinHash = nil
-emit(ARGV[1] == 'create' and 'staff_created' or 'staff_updated', { staff = staff, sessionsRevoked = revoked })
+-- by code only: the staff list itself is for supervisors (GET /api/staff)
+emit(ARGV[1] == 'create' and 'staff_created' or 'staff_updated', { staffId = staff.code, sessionsRevoked = revoked })
 return ok({ staff = staff, sessionsRevoked = revoked, ended = ended })
