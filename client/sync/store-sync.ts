@@ -18,6 +18,8 @@ const RETRY_AFTER_UNAVAILABLE_MS = 1_000;
 /** While idle, check with the hub this often that no event was missed (an event is lost if a hub dies
  * between its write and its broadcast; the next sync replays it). */
 const IDLE_SYNC_MS = 15_000;
+/** A refused resync is tried again after this long (or the hub's retryAfterMs). */
+const RESYNC_RETRY_MS = 1_000;
 /** After the hub closed the socket, wait this long before connecting again. */
 const SERVER_DISCONNECT_RETRY_MS = 200;
 /** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
@@ -161,8 +163,10 @@ export class StoreSync {
         this.synced = true;
         this.drain();
         this.notify('resync');
-      } catch {
-        // disconnected or timed out: the next connect resyncs
+      } catch (err) {
+        // Disconnected: the next connect resyncs. Refused for now (a snapshot was just sent): try again soon.
+        const wait = (err instanceof RequestError && (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs) || RESYNC_RETRY_MS;
+        if (this.socket.connected) setTimeout(() => void this.resync(), wait);
       } finally {
         this.syncing = null;
       }

@@ -17,7 +17,14 @@ import { requireProduct } from './productFlags.js';
 /** A register further behind than this many events gets a snapshot instead of a replay. */
 export const MAX_REPLAY = 2_000;
 
+/** A session gets at most one full snapshot this often (a snapshot walks every product of the store). */
+export const SNAPSHOT_MIN_INTERVAL_MS = 2_000;
+const SNAPSHOT_TRACKED_SESSIONS = 10_000;
+
 export class RegisterService {
+  /** When each session last got a snapshot from this hub. */
+  private readonly lastSnapshotAt = new Map<string, number>();
+
   constructor(private readonly deps: Deps) {}
 
   private actor(caller: Caller) {
@@ -143,6 +150,14 @@ export class RegisterService {
   }
 
   private async snapshotReply(caller: Caller): Promise<SyncReply> {
+    // A snapshot reads the whole store in one script: one per session every few seconds is plenty.
+    const now = Date.now();
+    const last = this.lastSnapshotAt.get(caller.session.id) ?? 0;
+    if (now - last < SNAPSHOT_MIN_INTERVAL_MS) {
+      throw new HubError('RATE_LIMITED', 'a full resync was just sent: retry in a moment', { retryAfterMs: last + SNAPSHOT_MIN_INTERVAL_MS - now });
+    }
+    if (this.lastSnapshotAt.size > SNAPSHOT_TRACKED_SESSIONS) this.lastSnapshotAt.clear();
+    this.lastSnapshotAt.set(caller.session.id, now);
     const snapshot = await this.deps.scripts.storeSnapshot(caller.storeId);
     return { mode: 'snapshot', seq: snapshot.seq, snapshot };
   }

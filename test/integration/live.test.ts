@@ -270,4 +270,20 @@ test('a flooding socket gets RATE_LIMITED acks while another register is served 
   assert.is(ok.ok, true);
 });
 
+test('full snapshots are limited per session: a second one right after is RATE_LIMITED, then allowed again', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const [a] = await registers(ctx, ctx.hub.url, store.cashier.token!);
+  // a position the hub never reached forces a snapshot
+  const first = await a!.request('sync', { lastSeq: 1e12 });
+  assert.is(first.mode, 'snapshot');
+  try {
+    await a!.request('sync', { lastSeq: 1e12 });
+    assert.unreachable('a second snapshot at once');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'RATE_LIMITED');
+  }
+  await new Promise((r) => setTimeout(r, 2100));
+  assert.is((await a!.request('sync', { lastSeq: 1e12 })).mode, 'snapshot');
+});
+
 test.run();
