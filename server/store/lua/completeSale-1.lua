@@ -146,11 +146,7 @@ if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.sa
 
 -- the register's open sale is closed, and holds of it that the invoice did not use go back to stock
 if openCart then closeCart(openCart) end
-for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(s.terminalId))) do
-  local pid, serial = splitHoldId(id)
-  local hold = readHold(pid, serial)
-  if hold and hold.saleId == s.saleId then dropHold(hold, 'released', now, s.staffId, s.terminalId) end
-end
+releaseTerminalHolds(s.terminalId, s.saleId, now, s.staffId)
 
 local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end

@@ -13,21 +13,10 @@ local now = nowMs()
 local renewed, lost, renewedTerminals = 0, {}, {}
 for i = 3, #ARGV do
   local tid = ARGV[i]
-  local before = renewed
-  for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
-    local pid, serial = splitHoldId(id)
-    local hold = readHold(pid, serial)
-    if not hold then
-      redis.call('SREM', terminalHoldsKey(tid), id)
-    elseif hold.expiresAt <= now then
-      lost[#lost + 1] = dropHold(hold, 'expired', now, 'system', '')
-    else
-      hold.expiresAt = now + lease
-      writeHold(hold)
-      renewed = renewed + 1
-    end
-  end
-  if renewed > before then renewedTerminals[#renewedTerminals + 1] = tid end
+  local kept, gone = renewTerminalHolds(tid, nil, lease, now)
+  renewed = renewed + #kept
+  for _, h in ipairs(gone) do lost[#lost + 1] = h end
+  if #kept > 0 then renewedTerminals[#renewedTerminals + 1] = tid end
   local raw = redis.call('HGET', K.presence, tid)
   if raw then
     local p = cjson.decode(raw)

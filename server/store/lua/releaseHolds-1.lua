@@ -15,14 +15,7 @@ local how, a = ARGV[1], cjson.decode(ARGV[2])
 local now = nowMs()
 local released = {}
 if how == 'sale' then
-  for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(a.terminalId))) do
-    local pid, serial = splitHoldId(id)
-    local hold = readHold(pid, serial)
-    if hold and hold.saleId == a.saleId then
-      released[#released + 1] = dropHold(hold, 'released', now, a.staffId, a.terminalId)
-    end
-  end
-  return ok({ released = released })
+  return ok({ released = releaseTerminalHolds(a.terminalId, a.saleId, now, a.staffId) })
 end
 local hold = readHold(a.productId, a.serial)
 if not hold or (how == 'one' and hold.terminalId ~= a.terminalId) then

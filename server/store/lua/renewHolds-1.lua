@@ -10,22 +10,7 @@
 -- @include "holds"
 local tid, saleId, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = nowMs()
-local renewed, lost = {}, {}
-for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
-  local pid, serial = splitHoldId(id)
-  local hold = readHold(pid, serial)
-  if not hold then
-    redis.call('SREM', terminalHoldsKey(tid), id)
-  elseif saleId == '' or hold.saleId == saleId then
-    if hold.expiresAt <= now then
-      lost[#lost + 1] = dropHold(hold, 'expired', now, 'system', '')
-    else
-      hold.expiresAt = now + lease
-      writeHold(hold)
-      renewed[#renewed + 1] = hold
-    end
-  end
-end
+local renewed, lost = renewTerminalHolds(tid, saleId ~= '' and saleId or nil, lease, now)
 if #renewed > 0 then
   emit('holds_renewed', { terminalIds = { tid }, saleId = saleId ~= '' and saleId or nil, expiresAt = now + lease })
 end

@@ -23,11 +23,7 @@ if t.sessionHash then
 end
 -- its open sale is voided: nobody can finish it, and its holds go back to stock now
 local now = nowMs()
-for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(ARGV[1]))) do
-  local pid, serial = splitHoldId(id)
-  local hold = readHold(pid, serial)
-  if hold then dropHold(hold, 'released', now, ARGV[2], ARGV[1], 'register unpaired', true) end
-end
+releaseTerminalHolds(ARGV[1], nil, now, ARGV[2], 'register unpaired', true)
 local open = redis.call('GET', terminalSaleKey(ARGV[1]))
 local cart = open and loadCart(open)
 if cart then closeCart(cart) end

@@ -11,13 +11,6 @@ local tid, staffId, saleId = ARGV[1], ARGV[2], ARGV[3]
 local cart = ownCart(saleId, tid)
 if not cart then return fail('SALE_NOT_FOUND', 'no open sale ' .. saleId .. ' on this register') end
 local now = nowMs()
-local released = {}
-for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
-  local pid, serial = splitHoldId(id)
-  local hold = readHold(pid, serial)
-  if hold and hold.saleId == saleId then
-    released[#released + 1] = dropHold(hold, 'released', now, staffId, tid, nil, true)
-  end
-end
+local released = releaseTerminalHolds(tid, saleId, now, staffId, nil, true)
 closeCart(cart)
 return ok({ released = released })

@@ -73,3 +73,38 @@ local function takeHold(pid, serial, tid, staffId, saleId, lease, now)
   emit('hold_created', { hold = hold, stock = st.stock, held = st.held })
   return hold, false
 end
+
+-- Releases a register's holds back to stock: those of one sale, or all of them (saleId nil).
+local function releaseTerminalHolds(tid, saleId, at, staffId, reason, cartDone)
+  local released = {}
+  for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
+    local pid, serial = splitHoldId(id)
+    local hold = readHold(pid, serial)
+    if hold and (saleId == nil or hold.saleId == saleId) then
+      released[#released + 1] = dropHold(hold, 'released', at, staffId, tid, reason, cartDone)
+    end
+  end
+  return released
+end
+
+-- Renews the leases of a register's live holds (of one sale, or all: saleId nil). A lapsed lease is never
+-- revived: such holds are released as expired and returned as lost.
+local function renewTerminalHolds(tid, saleId, lease, now)
+  local renewed, lost = {}, {}
+  for _, id in ipairs(redis.call('SMEMBERS', terminalHoldsKey(tid))) do
+    local pid, serial = splitHoldId(id)
+    local hold = readHold(pid, serial)
+    if not hold then
+      redis.call('SREM', terminalHoldsKey(tid), id)
+    elseif saleId == nil or hold.saleId == saleId then
+      if hold.expiresAt <= now then
+        lost[#lost + 1] = dropHold(hold, 'expired', now, 'system', '')
+      else
+        hold.expiresAt = now + lease
+        writeHold(hold)
+        renewed[#renewed + 1] = hold
+      end
+    end
+  end
+  return renewed, lost
+end
