@@ -8,7 +8,7 @@ import { storeKeys } from '../store/keys.js';
 import type { ReceiptRecord } from '../store/scripts.js';
 import { alertOnSerialConflict } from './alerts.js';
 import { loadProducts } from './catalog.js';
-import { requireProduct, serialRules } from './productFlags.js';
+import { serialForProduct, serialRules } from './productFlags.js';
 
 /** Sweeper: holds released per script call. */
 export const SWEEP_BATCH = 500;
@@ -72,9 +72,7 @@ export class InventoryService {
 
   async hold(caller: Caller, body: { productId: number; serial: string; saleId: string }) {
     const terminalId = requireTerminal(caller);
-    const rules = await requireProduct(this.deps.redis, caller.storeId, body.productId);
-    const serial = normalizeSerial(body.serial, rules.caseSensitive);
-    if (serial === null) throw new HubError('VALIDATION_FAILED', 'not a valid serial', { serial: body.serial.slice(0, 80) });
+    const serial = await serialForProduct(this.deps.redis, caller.storeId, body.productId, body.serial);
     return this.deps.scripts.holdSerial(caller.storeId, {
       productId: body.productId, serial, saleId: body.saleId, leaseMs: this.deps.config.HOLD_LEASE_MS,
       terminalId, staffId: caller.staffId,
@@ -87,7 +85,7 @@ export class InventoryService {
 
   async release(caller: Caller, body: { productId: number; serial: string }) {
     const terminalId = requireTerminal(caller);
-    const serial = await this.serialOf(caller.storeId, body.productId, body.serial);
+    const serial = await serialForProduct(this.deps.redis, caller.storeId, body.productId, body.serial);
     return this.deps.scripts.releaseHolds(caller.storeId, 'one', { terminalId, staffId: caller.staffId, productId: body.productId, serial });
   }
 
@@ -97,7 +95,7 @@ export class InventoryService {
   }
 
   async forceRelease(caller: Caller, body: { productId: number; serial: string; reason: string }) {
-    const serial = await this.serialOf(caller.storeId, body.productId, body.serial);
+    const serial = await serialForProduct(this.deps.redis, caller.storeId, body.productId, body.serial);
     return this.deps.scripts.releaseHolds(caller.storeId, 'force', {
       terminalId: caller.terminalId ?? '', staffId: caller.staffId, productId: body.productId, serial, reason: body.reason,
     });
@@ -117,12 +115,6 @@ export class InventoryService {
     return this.deps.scripts.sweepPresence(storeId, silenceMs);
   }
 
-  private async serialOf(storeId: string, productId: number, raw: string): Promise<string> {
-    const rules = await requireProduct(this.deps.redis, storeId, productId);
-    const serial = normalizeSerial(raw, rules.caseSensitive);
-    if (serial === null) throw new HubError('VALIDATION_FAILED', 'not a valid serial', { serial: raw.slice(0, 80) });
-    return serial;
-  }
 
   /**
    * Where a serial is, across every product of the store: its state, hold or sale, warranty, and timeline.

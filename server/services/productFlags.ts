@@ -37,8 +37,9 @@ export function cleanSerial(raw: string, rules: SerialRules | undefined, where: 
   return s;
 }
 
-export async function requireProduct(redis: Redis, storeId: string, productId: number): Promise<SerialRules> {
+/** A serial normalised by its product's rule; PRODUCT_NOT_FOUND or VALIDATION_FAILED otherwise. */
+export async function serialForProduct(redis: Redis, storeId: string, productId: number, raw: string): Promise<string> {
   const rules = (await serialRules(redis, storeId, [productId])).get(productId);
   if (!rules) throw new HubError('PRODUCT_NOT_FOUND', `no product ${productId}`);
-  return rules;
+  return cleanSerial(raw, rules, {});
 }

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StoreEvent, StoreEventType } from '../../protocol/events.js';
-import { normalizeSerial } from '../../protocol/serials.js';
 import type { OpenSale, SyncReply } from '../../protocol/socket.js';
 import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
@@ -12,7 +11,7 @@ import { storeKeys } from '../store/keys.js';
 import { normalizeEvent, normalizeOpenSale } from '../store/scripts.js';
 import { alertOnSerialConflict } from './alerts.js';
 import { requireTerminal } from './inventory.js';
-import { requireProduct } from './productFlags.js';
+import { serialForProduct } from './productFlags.js';
 
 /** A register further behind than this many events gets a snapshot instead of a replay. */
 export const MAX_REPLAY = 2_000;
@@ -31,12 +30,6 @@ export class RegisterService {
     return { terminalId: requireTerminal(caller), staffId: caller.staffId };
   }
 
-  private async serialFor(storeId: string, productId: number, raw: string): Promise<string> {
-    const rules = await requireProduct(this.deps.redis, storeId, productId);
-    const serial = normalizeSerial(raw, rules.caseSensitive);
-    if (serial === null) throw new HubError('VALIDATION_FAILED', `"${raw.slice(0, 80)}" is not a valid serial`, { serial: raw.slice(0, 80) });
-    return serial;
-  }
 
   async openSale(caller: Caller, saleId?: string) {
     return this.deps.scripts.openSale(caller.storeId, { ...this.actor(caller), saleId: saleId ?? randomUUID() });
@@ -49,7 +42,7 @@ export class RegisterService {
   }
 
   async addLine(caller: Caller, a: { saleId: string; productId: number; quantity: number; serial?: string }) {
-    const serial = a.serial === undefined ? null : await this.serialFor(caller.storeId, a.productId, a.serial);
+    const serial = a.serial === undefined ? null : await serialForProduct(this.deps.redis, caller.storeId, a.productId, a.serial);
     return this.deps.scripts.addSaleLine(caller.storeId, {
       ...this.actor(caller), saleId: a.saleId, productId: a.productId, quantity: a.quantity, serial,
       leaseMs: this.deps.config.HOLD_LEASE_MS,
@@ -62,7 +55,7 @@ export class RegisterService {
     const line = sale?.saleId === a.saleId ? sale.lines.find((l) => l.lineId === a.lineId) : undefined;
     // The script re-checks everything; the line's product is only needed here for its case rule.
     if (!line) throw new HubError('NOT_FOUND', `the open sale has no line ${a.lineId}`);
-    const serial = await this.serialFor(caller.storeId, line.productId, a.serial);
+    const serial = await serialForProduct(this.deps.redis, caller.storeId, line.productId, a.serial);
     return this.deps.scripts.pickSerial(caller.storeId, {
       ...actor, saleId: a.saleId, lineId: a.lineId, serial, leaseMs: this.deps.config.HOLD_LEASE_MS,
     });
