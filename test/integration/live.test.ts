@@ -16,7 +16,7 @@ const test = suite<{ hub: Hub; short: Hub; open: StoreSync[] }>('live');
 
 test.before(async (ctx) => {
   ctx.hub = await startTestHub();
-  ctx.short = await startTestHub({ HOLD_LEASE_MS: '1500' });
+  ctx.short = await startTestHub({ HOLD_LEASE_MS: '2500' });
   ctx.open = [];
 });
 test.after.each((ctx) => {
@@ -142,15 +142,15 @@ test('a register that disconnects keeps its holds for the grace period, then the
   const [a, b] = await registers(ctx, ctx.short.url, store.cashier.token!, store.cashier2.token!);
   const { sale } = await a!.request('sale:open', {});
   await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'G-1' });
-  // while connected, the hub renews the hold past its 1.5 s lease
-  await new Promise((r) => setTimeout(r, 2000));
+  // while connected, the hub renews the hold past its 2.5 s lease
+  await new Promise((r) => setTimeout(r, 3500));
   assert.ok(b!.state.holds.has(holdKey(p.id, 'G-1')), 'hold renewed while connected');
   await until(() => b!.state.terminals.get(store.terminals[0]!.id)?.online === true, 2000, 'A online');
   a!.close();
   await until(() => b!.state.terminals.get(store.terminals[0]!.id)?.online === false, 2000, 'A offline');
   await new Promise((r) => setTimeout(r, 700));
   assert.ok(b!.state.holds.has(holdKey(p.id, 'G-1')), 'still held within the grace period');
-  await until(() => !b!.state.holds.has(holdKey(p.id, 'G-1')), 3000, 'released after the grace period');
+  await until(() => !b!.state.holds.has(holdKey(p.id, 'G-1')), 6000, 'released after the grace period');
   // A comes back: its open sale shows the line flagged, not silently kept
   const [back] = await registers(ctx, ctx.short.url, store.cashier.token!);
   const line = back!.state.openSales.get(store.terminals[0]!.id)!.lines[0]!;
