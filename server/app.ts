@@ -1,9 +1,10 @@
 /** The Express app: security headers, JSON bodies, the route table, the web app, and typed errors. */
 import { existsSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
+import type { Logger } from 'pino';
 import type { ErrorBody } from '../protocol/errors.js';
 import { allows } from './access.js';
 import type { Deps } from './deps.js';
@@ -41,12 +42,14 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 function mount(deps: Deps, services: Services, spec: RouteSpec): RequestHandler {
   return async (req, res) => {
     let caller: RequestContext['caller'] = null;
+    res.locals.route = spec.path;
     if (spec.access === 'admin') {
       const token = bearer(req);
       if (!deps.config.ADMIN_TOKEN) throw new HubError('FORBIDDEN', 'operator routes are off (set ADMIN_TOKEN)');
       if (!token || !sameSecret(token, deps.config.ADMIN_TOKEN)) throw new HubError('UNAUTHENTICATED', 'operator token required');
     } else if (spec.access !== 'public') {
       caller = await services.access.authenticate(bearer(req));
+      res.locals.caller = caller;
       if (spec.access !== 'session' && !allows(caller.session.role, spec.access)) {
         throw new HubError('FORBIDDEN', `a ${caller.session.role} may not do this`);
       }
@@ -94,6 +97,8 @@ export function createApp(deps: Deps, services: Services) {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind nginx (deploy/nginx.conf): req.ip is the register's address, for the per-address login throttle.
+  if (deps.config.TRUST_PROXY !== false) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { 'connect-src': ["'self'", 'ws:', 'wss:'] } },
@@ -113,6 +118,33 @@ export function createApp(deps: Deps, services: Services) {
     } catch (err) {
       res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${(err as Error).message}` });
     }
+  });
+  app.get('/metrics', async (_req, res) => {
+    if (!deps.metrics) throw new HubError('ROUTE_NOT_FOUND', 'no metrics on this hub');
+    res.type(deps.metrics.contentType).send(await deps.metrics.render());
+  });
+
+  // Every API request: a request id (X-Request-Id, kept if the proxy sent a sane one), a child logger
+  // carrying it, one log line when it ends with the store, register and staff member, and its latency.
+  app.use('/api', (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const reqId = typeof incoming === 'string' && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', reqId);
+    res.locals.log = deps.log.child({ reqId });
+    const started = performance.now();
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
+      deps.metrics?.httpSeconds.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      const caller = res.locals.caller as RequestContext['caller'] | undefined;
+      const named = (req.body as { storeId?: unknown } | undefined)?.storeId;
+      (res.locals.log as Logger).info({
+        method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000),
+        storeId: caller?.storeId ?? (typeof named === 'string' && /^[a-z0-9-]{1,32}$/.test(named) ? named : undefined),
+        terminalId: caller?.terminalId ?? undefined, staffId: caller?.staffId,
+      }, 'request');
+    });
+    next();
   });
 
   if (deps.config.ALLOWED_ORIGINS.length > 0) {
@@ -143,8 +175,11 @@ export function createApp(deps: Deps, services: Services) {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const { status, body } = errorBody(err);
-    if (status >= 500) deps.log.error({ err, method: req.method, path: req.path }, 'request failed');
-    else deps.log.debug({ code: body.code, method: req.method, path: req.path }, 'request refused');
+    const log = (res.locals.log as Logger | undefined) ?? deps.log;
+    const caller = res.locals.caller as RequestContext['caller'] | undefined;
+    const who = { storeId: caller?.storeId, terminalId: caller?.terminalId ?? undefined };
+    if (status >= 500) log.error({ err, method: req.method, path: req.path, ...who }, 'request failed');
+    else log.debug({ code: body.code, method: req.method, path: req.path, ...who }, 'request refused');
     if (res.headersSent) return;
     res.status(status).json(body);
   };

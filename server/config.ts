@@ -1,4 +1,5 @@
 /** Configuration from the environment, validated once at start-up; each bad value gets its own message. */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -41,6 +42,54 @@ const Env = z.object({
   LOGIN_ATTEMPTS: int(1, 1000).default(5),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Redis Cluster seed nodes, comma-separated host:port (instead of REDIS_URL). @default empty (no cluster) */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const nodes: { host: string; port: number }[] = [];
+      for (const item of s.split(',').map((n) => n.trim()).filter(Boolean)) {
+        const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+        const port = Number(m?.[2]);
+        if (!m || port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${item.slice(0, 60)}" is not host:port (list the seeds as host:port,host:port)` });
+          return z.NEVER;
+        }
+        nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return nodes;
+    }),
+  /** Password of the Redis Cluster nodes (requirepass / masterauth). @default empty (none) */
+  REDIS_CLUSTER_PASSWORD: z.string().default(''),
+  /**
+   * Behind a reverse proxy: which peers' X-Forwarded-For to believe (Express "trust proxy"): a number of hops,
+   * or addresses/subnets and the names loopback, linklocal, uniquelocal. @default empty (trust none)
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((s, ctx): number | string[] | false => {
+      if (s.trim() === '') return false;
+      if (/^\d{1,2}$/.test(s.trim())) return Number(s.trim());
+      const items = s.split(',').map((i) => i.trim()).filter(Boolean);
+      for (const item of items) {
+        const [addr, bits, ...rest] = item.split('/');
+        const named = ['loopback', 'linklocal', 'uniquelocal'].includes(item);
+        const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr!) === 6 ? 128 : 32));
+        if (!named && (rest.length > 0 || !isIP(addr!) || !okBits)) {
+          ctx.addIssue({ code: 'custom', message: `"${item.slice(0, 60)}" is not a hop count, an address, a subnet, loopback, linklocal or uniquelocal` });
+          return z.NEVER;
+        }
+      }
+      return items;
+    }),
+}).superRefine((env, ctx) => {
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES.length > 0) {
+    ctx.addIssue({
+      code: 'custom', path: ['REDIS_CLUSTER_NODES'],
+      message: 'set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both',
+    });
+  }
 });
 
 export type Config = z.infer<typeof Env> & { dataDir: string };

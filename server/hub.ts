@@ -1,4 +1,5 @@
 /** One hub process: Redis connection and scripts, services, HTTP app, sweeper. Used by index.ts and tests. */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
@@ -6,7 +7,9 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
-import { connectRedis } from './redis/connection.js';
+import { HubMetrics } from './metrics.js';
+import { checkRedisLayout } from './redis/cluster.js';
+import { connectRedis, connectRedisCluster } from './redis/connection.js';
 import { createServices, type Services } from './services/index.js';
 import { sessionIdOf } from './services/secrets.js';
 import { Scripts } from './store/scripts.js';
@@ -24,22 +27,40 @@ export interface Hub {
   close(): Promise<void>;
 }
 
+/**
+ * `redisUrl` is the one Redis (REDIS_URL or the embedded one); with REDIS_CLUSTER_NODES set it is ignored and
+ * the hub uses the cluster. A layout the scripts cannot run on throws RedisSetupError (see redis/cluster.ts).
+ */
 export async function startHub(config: Config, log: Logger, redisUrl: string, liveOptions: LiveHubOptions = {}): Promise<Hub> {
-  const redis = connectRedis(redisUrl);
+  const clustered = config.REDIS_CLUSTER_NODES.length > 0;
+  // for messages: a password in REDIS_URL is never printed
+  const where = clustered ? config.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`).join(',') : redisUrl.replace(/\/\/[^@/]*@/, '//***@');
+  const redis = clustered ? connectRedisCluster(config.REDIS_CLUSTER_NODES, config.REDIS_CLUSTER_PASSWORD) : connectRedis(redisUrl);
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  await redis.ping();
+  let layout: Awaited<ReturnType<typeof checkRedisLayout>>;
+  try {
+    if (!clustered) await redis.ping();
+    layout = await checkRedisLayout(redis, where);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  if (layout.mode === 'cluster') log.info({ nodes: where, masters: layout.masters }, 'using a Redis Cluster');
+  const hubId = liveOptions.hubId ?? randomUUID();
+  const metrics = new HubMetrics({ hubId, redisMode: layout.mode });
   // The live hub is attached after the services exist; until then scripts have nobody to tell.
   let live: LiveHub | null = null;
   const scripts = new Scripts(redis, {
     onEvents: (storeId, events) => live?.broadcast(storeId, events),
     onSessionsEnded: (_storeId, hashes) => live?.endSessions(hashes.map(sessionIdOf)),
+    onScriptDone: (name, seconds, outcome, events) => metrics.observeScript(name, seconds, outcome, events),
   });
-  const deps: Deps = { redis, scripts, config, log };
+  const deps: Deps = { redis, scripts, config, log, metrics };
   const services = createServices(deps);
   const app = createApp(deps, services);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
-  live = attachLiveHub(server, deps, services, liveOptions);
+  live = attachLiveHub(server, deps, services, { ...liveOptions, hubId });
   deps.alert = (storeId, alert) => live?.alert(storeId, alert);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,6 +72,21 @@ export async function startHub(config: Config, log: Logger, redisUrl: string, li
     presenceSilenceMs: live.heartbeatMs * 3,
   });
   sweeper.start();
+  const io = live.io;
+  metrics.attach({
+    redis,
+    connected() {
+      const registers = new Set<string>();
+      let sockets = 0;
+      for (const socket of io.of('/').sockets.values()) {
+        sockets++;
+        if (socket.data.terminalId) registers.add(`${socket.data.storeId}/${socket.data.terminalId}`);
+      }
+      return { sockets, registers: registers.size };
+    },
+    listStores: () => services.access.listStores(),
+    sweeperReleased: () => sweeper.released,
+  });
   return {
     server,
     port: (server.address() as AddressInfo).port,

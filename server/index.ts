@@ -1,9 +1,10 @@
 /** Starts the hub: configuration, Redis (its own redis-server unless REDIS_URL is set), HTTP, demo seed. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startHub, type Hub } from './hub.js';
 import { createLogger } from './logger.js';
+import { RedisSetupError } from './redis/cluster.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { DEMO_STAFF, DEMO_STORE, seedDemo } from './seed.js';
 
@@ -41,7 +42,7 @@ async function shutdown(signal: string) {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-if (!config.REDIS_URL) {
+if (!config.REDIS_URL && config.REDIS_CLUSTER_NODES.length === 0) {
   try {
     const start = startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN });
     starting = start;
@@ -55,9 +56,15 @@ if (!config.REDIS_URL) {
   log.info({ socket: embedded.socket, dir: config.dataDir }, 'started redis-server (AOF, fsync always)');
 }
 
-const hubStart = startHub(config, log, config.REDIS_URL ?? embedded!.url);
+const hubStart = startHub(config, log, config.REDIS_URL ?? embedded?.url ?? '');
 starting = hubStart;
-hub = await hubStart;
+hub = await hubStart.catch(async (err: unknown) => {
+  if (!(err instanceof RedisSetupError)) throw err;
+  // A Redis layout the scripts cannot run on: say why, in one message, and start nothing.
+  console.error(err.message);
+  if (embedded) await embedded.stop();
+  process.exit(1);
+});
 const url = `http://localhost:${hub.port}`;
 log.info({ url }, 'serialhub is listening');
 
@@ -69,6 +76,7 @@ if (config.SEED_DEMO && !stopping) {
     throw err;
   });
   if (seeded) {
+    mkdirSync(config.dataDir, { recursive: true }); // with REDIS_URL / a cluster nothing else made it
     writeFileSync(join(config.dataDir, 'demo-registers.json'), JSON.stringify(seeded.registers, null, 2), { mode: 0o600 });
     const staff = DEMO_STAFF.map((s) => `    ${s.role.padEnd(11)} staff code ${s.code}  PIN ${s.pin}`).join('\n');
     console.log(`

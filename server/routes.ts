@@ -34,10 +34,40 @@ export interface RouteSpec {
   status?: number;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first string in validated input that is not well-formed Unicode (a lone UTF-16 surrogate,
+ * which JSON allows as `\ud800`), or null. Such text cannot be stored as UTF-8: Redis' cjson refuses it.
+ * Only validated (so shallow) input is walked.
+ */
+export function illFormedTextPath(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path.join('.') : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = LONE_SURROGATE.test(k) ? [...path, k].join('.') : illFormedTextPath(v, [...path, k]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** VALIDATION_FAILED for validated input that carries ill-formed text (see illFormedTextPath). */
+export function refuseIllFormedText(value: unknown, where: string): void {
+  const path = illFormedTextPath(value);
+  if (path !== null) {
+    throw new HubError('VALIDATION_FAILED', `invalid ${where}`, {
+      issues: [{ path, message: 'text must be valid Unicode (it has a lone surrogate)' }],
+    });
+  }
+}
+
 /** Validates input with a protocol schema; a failure is VALIDATION_FAILED listing each problem. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where = 'body'): z.infer<T> {
   const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
+  if (r.success) {
+    refuseIllFormedText(r.data, where);
+    return r.data;
+  }
   throw new HubError('VALIDATION_FAILED', `invalid ${where}`, {
     issues: r.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
   });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startEmbeddedRedis } from '../server/redis/embedded.js';
 
-const SUITES = ['test/unit', 'test/integration', 'test/e2e', 'test/chaos'];
+const SUITES = ['test/unit', 'test/integration', 'test/e2e', 'test/chaos', 'test/cluster'];
 const PARALLEL = Number(process.env.TEST_PARALLEL ?? 2);
 const FILE_TIMEOUT_MS = 5 * 60_000;
 

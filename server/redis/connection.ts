@@ -1,6 +1,7 @@
-/** ioredis connections with every script defined on them. */
-import { Redis } from 'ioredis';
+/** ioredis connections with every script defined on them: one Redis, or a Redis Cluster. */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { defineScripts } from '../store/scripts.js';
+import { isCluster } from './cluster.js';
 
 /** Reconnect attempts back off to this delay (ms). */
 const MAX_RECONNECT_DELAY_MS = 500;
@@ -25,4 +26,45 @@ export function connectRedis(url: string, name = 'serialhub'): Redis {
     : new Redis(url, options);
   defineScripts(redis);
   return redis;
+}
+
+export interface ClusterSeed {
+  host: string;
+  port: number;
+}
+
+/**
+ * A Redis Cluster client from seed nodes (it discovers the rest). Typed as `Redis`: the hub uses only what
+ * both have in common (see cluster.ts); scripts are defined on it the same way, and ioredis routes each
+ * EVALSHA by its KEYS[1], the store's meta key, to the master that owns the store's slot.
+ */
+export function connectRedisCluster(seeds: ClusterSeed[], password = '', name = 'serialhub'): Redis {
+  const options: ClusterOptions = {
+    redisOptions: {
+      connectionName: name,
+      maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
+      ...(password ? { password } : {}),
+    },
+    // a node that restarts keeps its slots: reconnect to it rather than wait for a MOVED that never comes
+    clusterNodeRetryStrategy: (times: number) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
+    clusterRetryStrategy: (times: number) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
+    enableAutoPipelining: true,
+    // writes and reads go to masters only: a replica may lag behind an acknowledged sale
+    scaleReads: 'master',
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+  };
+  const cluster = new Cluster(seeds, options);
+  const redis = cluster as unknown as Redis;
+  defineScripts(redis);
+  return redis;
+}
+
+/** A second connection like `redis` (its own socket(s)), for the Socket.IO adapter. */
+export function duplicateRedis(redis: Redis, name: string): Redis {
+  if (isCluster(redis)) {
+    const cluster = redis as unknown as Cluster;
+    return cluster.duplicate([], { redisOptions: { ...cluster.options.redisOptions, connectionName: name } }) as unknown as Redis;
+  }
+  return redis.duplicate({ connectionName: name } satisfies Partial<RedisOptions>);
 }

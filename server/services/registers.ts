@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StoreEvent, StoreEventType } from '../../protocol/events.js';
+import { normalizeSerial } from '../../protocol/serials.js';
 import type { OpenSale, SyncReply } from '../../protocol/socket.js';
 import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
@@ -42,9 +43,18 @@ export class RegisterService {
   }
 
   async addLine(caller: Caller, a: { saleId: string; productId: number; quantity: number; serial?: string }) {
-    const serial = a.serial === undefined ? null : await serialForProduct(this.deps.redis, caller.storeId, a.productId, a.serial);
+    // A scan is on every register's critical path: rather than read the product's case rule first (one more
+    // Redis round trip), send the serial cleaned up both ways and let the script, which reads the product
+    // anyway, pick by the rule. Only an invalid serial goes the long way, to PRODUCT_NOT_FOUND or
+    // VALIDATION_FAILED in that order (upper-casing never makes a serial valid or invalid).
+    let serial: string | null = null;
+    let serialExact: string | null = null;
+    if (a.serial !== undefined) {
+      serial = normalizeSerial(a.serial) ?? (await serialForProduct(this.deps.redis, caller.storeId, a.productId, a.serial));
+      serialExact = normalizeSerial(a.serial, true);
+    }
     return this.deps.scripts.addSaleLine(caller.storeId, {
-      ...this.actor(caller), saleId: a.saleId, productId: a.productId, quantity: a.quantity, serial,
+      ...this.actor(caller), saleId: a.saleId, productId: a.productId, quantity: a.quantity, serial, serialExact,
       leaseMs: this.deps.config.HOLD_LEASE_MS,
     });
   }

@@ -17,8 +17,10 @@ import * as P from '../../protocol/socket.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { allows, type Permission } from '../access.js';
 import { errorBody, originAllowed } from '../app.js';
+import { refuseIllFormedText } from '../routes.js';
 import type { Caller, Deps } from '../deps.js';
 import type { Services } from '../services/index.js';
+import { duplicateRedis } from '../redis/connection.js';
 import { HubError } from '../store/errors.js';
 
 /** Largest socket message; requests are small (receipts go over REST). */
@@ -72,7 +74,7 @@ function connectError(code: P.ConnectErrorCode, message: string): Error {
 export function attachLiveHub(server: HttpServer, deps: Deps, services: Services, opts: LiveHubOptions = {}): LiveHub {
   const hubId = opts.hubId ?? randomUUID();
   const startedAt = Date.now();
-  const adapterRedis = deps.redis.duplicate({ connectionName: `serialhub-adapter-${process.pid}` });
+  const adapterRedis = duplicateRedis(deps.redis, `serialhub-adapter-${process.pid}`);
   adapterRedis.on('error', (err) => deps.log.warn({ err: err.message }, 'adapter redis connection error'));
   const lease = deps.config.HOLD_LEASE_MS;
   const heartbeatMs = opts.heartbeatMs ?? Math.min(Math.floor(lease / 4), 10_000);
@@ -129,9 +131,13 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       ...(socket.data.role === 'supervisor' ? [supervisorsRoom(storeId)] : []),
     ]);
     if (terminalId) void registerArrived(storeId, terminalId, caller.staffId);
+    // Every line about this socket carries its store, register, staff member and socket id.
+    const log = deps.log.child({ storeId, terminalId, staffId: caller.staffId, socketId: socket.id });
+    log.info({ hub: hubId, transport: socket.conn.transport.name }, 'socket connected');
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, caller.session.expiresAt - Date.now()));
     expiry.unref();
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
+      log.info({ reason }, 'socket disconnected');
       clearTimeout(expiry);
       if (terminalId) void registerLeft(storeId, terminalId);
     });
@@ -157,21 +163,36 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       run: (input: z.infer<S>) => Promise<R>,
     ) {
       known.add(event);
-      (socket as unknown as Socket).on(event, async (payload: unknown, ack: unknown) => {
+      (socket as unknown as Socket).on(event, async (...args: unknown[]) => {
+        // The protocol is (payload, ack). A call whose ack is elsewhere (no payload, or extra arguments) is not
+        // carried out but still answered (VALIDATION_FAILED), rather than left without an answer.
+        const [payload, second] = args;
+        const last = args[args.length - 1];
+        const misplaced = typeof second !== 'function' && typeof last === 'function';
+        const ack = misplaced ? last : second;
+        const started = performance.now();
+        const reqId = randomUUID();
+        const done = (outcome: string) => deps.metrics?.socketSeconds.observe({ event, outcome }, (performance.now() - started) / 1000);
         const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {};
         try {
           await admit();
           if (!allows(socket.data.role, permission)) throw new HubError('FORBIDDEN', `a ${socket.data.role} may not do this`);
+          if (misplaced) throw new HubError('VALIDATION_FAILED', `send ${event} as (payload, ack): nothing was done`);
           const parsed = schema.safeParse(payload ?? {});
           if (!parsed.success) {
             throw new HubError('VALIDATION_FAILED', `invalid ${event} payload`, {
               issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
             });
           }
+          refuseIllFormedText(parsed.data, `${event} payload`);
           reply({ ok: true, ...(await run(parsed.data)) });
+          done('ok');
+          log.debug({ reqId, event, ms: Math.round(performance.now() - started) }, 'socket request');
         } catch (err) {
           const { status, body } = errorBody(err);
-          if (status >= 500) deps.log.error({ err, event, storeId, terminalId }, 'socket request failed');
+          done(status >= 500 ? 'error' : 'refused');
+          if (status >= 500) log.error({ err, reqId, event }, 'socket request failed');
+          else log.debug({ reqId, event, code: body.code }, 'socket request refused');
           reply({ ok: false, ...body } satisfies { ok: false } & ErrorBody);
         }
       });

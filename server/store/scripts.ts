@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
 import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import { dataNodes } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
 
@@ -46,12 +47,19 @@ export function loadScriptSources(): ScriptSource[] {
 const SOURCES = loadScriptSources();
 export const SCRIPT_NAMES = SOURCES.map((s) => s.name);
 
-/** Loads into Redis any script it lacks (SCRIPT EXISTS, then SCRIPT LOAD); returns how many were loaded. */
+/**
+ * Loads into Redis any script it lacks (SCRIPT EXISTS, then SCRIPT LOAD); returns how many were loaded.
+ * On a Redis Cluster each master has its own script cache, so every master is checked.
+ */
 export async function ensureScriptsLoaded(redis: Redis): Promise<number> {
-  const exists = (await redis.script('EXISTS', ...SOURCES.map((s) => s.sha))) as number[];
-  const missing = SOURCES.filter((_, i) => exists[i] === 0);
-  await Promise.all(missing.map((s) => redis.script('LOAD', s.lua)));
-  return missing.length;
+  let loaded = 0;
+  for (const node of dataNodes(redis)) {
+    const exists = (await node.script('EXISTS', ...SOURCES.map((s) => s.sha))) as number[];
+    const missing = SOURCES.filter((_, i) => exists[i] === 0);
+    await Promise.all(missing.map((s) => node.script('LOAD', s.lua)));
+    loaded += missing.length;
+  }
+  return loaded;
 }
 
 /** Registers every script on a connection (ioredis runs EVALSHA and falls back to EVAL after SCRIPT FLUSH). */
@@ -148,6 +156,8 @@ export interface ScriptHooks {
   onEvents?: (storeId: string, events: StoreEvent[]) => void;
   /** Sessions a script ended (logout, revocation, a new login on the same register): their sockets must go. */
   onSessionsEnded?: (storeId: string, sessionHashes: string[]) => void;
+  /** Every script call, timed (metrics): ok, refused (a domain error) or error (Redis failed). */
+  onScriptDone?: (name: string, seconds: number, outcome: 'ok' | 'refused' | 'error', events: StoreEvent[]) => void;
 }
 
 /** Typed wrappers over the scripts of one Redis connection; the hooks hear what they changed. */
@@ -165,14 +175,23 @@ export class Scripts {
   private async run(name: string, storeId: string, ...args: (string | number)[]): Promise<Reply> {
     const call = (this.redis as unknown as Record<string, ScriptCall>)[name];
     if (!call) throw new Error(`script ${name} is not loaded`);
-    const reply = JSON.parse(await call.call(this.redis, storeKeys(storeId).meta, ...args)) as
+    const started = performance.now();
+    const done = (outcome: 'ok' | 'refused' | 'error', events: StoreEvent[] = []) =>
+      this.hooks.onScriptDone?.(name, (performance.now() - started) / 1000, outcome, events);
+    const raw = await call.call(this.redis, storeKeys(storeId).meta, ...args).catch((err: unknown) => {
+      done('error');
+      throw err;
+    });
+    const reply = JSON.parse(raw) as
       | Reply
       | { ok: false; code: unknown; message: string; details?: unknown };
     if (!reply.ok) {
+      done('refused');
       if (!isErrorCode(reply.code)) throw new Error(`script ${name} answered unknown code ${String(reply.code)}`);
       throw new HubError(reply.code, reply.message, reply.details ?? undefined);
     }
     const events = arr<StoreEvent>(reply.events).map(normalizeEvent);
+    done('ok', events);
     if (events.length > 0) this.hooks.onEvents?.(storeId, events);
     return reply;
   }
@@ -299,7 +318,11 @@ export class Scripts {
 
   async addSaleLine(
     storeId: string,
-    a: Actor & { saleId: string; productId: number; quantity: number; serial: string | null; leaseMs: number },
+    a: Actor & {
+      saleId: string; productId: number; quantity: number; leaseMs: number;
+      /** The serial normalised upper-cased, and as is: the script picks by the product's case rule. */
+      serial: string | null; serialExact: string | null;
+    },
   ) {
     const r = await this.run('addSaleLine', storeId, JSON.stringify(a));
     return { sale: normalizeOpenSale(r.sale)!, lineId: r.lineId as string };

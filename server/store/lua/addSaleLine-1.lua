@@ -3,7 +3,8 @@
   if the hold fails nothing is added. Quantity-only products merge into their existing line.
   Input:
     KEYS[1] store meta key
-    ARGV[1] json {saleId, terminalId, staffId, productId, quantity, serial|null (normalised), leaseMs}
+    ARGV[1] json {saleId, terminalId, staffId, productId, quantity, serial|null (normalised, upper-cased),
+                  serialExact|null (normalised, case kept), leaseMs}: the product's case rule picks the serial
   Output: {ok, sale, lineId} | SALE_NOT_FOUND | PRODUCT_NOT_FOUND | SALE_REJECTED {reason}
           | and the hold errors of holdSerial (SERIAL_HELD, SERIAL_NOT_IN_STOCK)
 ]]
@@ -11,9 +12,12 @@
 -- @include "holds"
 local a = cjson.decode(ARGV[1])
 local serial = a.serial ~= cjson.null and a.serial or nil
+local p = redis.call('HMGET', productKey(a.productId), 'serialMode', 'priceCents', 'partNumber', 'name', 'serialCaseSensitive')
+-- With a serial the product is checked first (its case rule says what the serial is), as the protocol says.
+if serial and not p[1] then return fail('PRODUCT_NOT_FOUND', 'no product ' .. a.productId) end
+if serial and p[5] == '1' and a.serialExact and a.serialExact ~= cjson.null then serial = a.serialExact end
 local cart = ownCart(a.saleId, a.terminalId)
 if not cart then return fail('SALE_NOT_FOUND', 'no open sale ' .. a.saleId .. ' on this register') end
-local p = redis.call('HMGET', productKey(a.productId), 'serialMode', 'priceCents', 'partNumber', 'name')
 if not p[1] then return fail('PRODUCT_NOT_FOUND', 'no product ' .. a.productId) end
 local mode = p[1]
 if mode ~= 'none' and a.quantity ~= 1 then

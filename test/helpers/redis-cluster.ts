@@ -1,0 +1,105 @@
+/**
+ * A throwaway Redis Cluster on loopback for tests: `masters` redis-server processes started with
+ * --cluster-enabled yes, each on a free port in its own temp directory with its own cluster-config-file and
+ * AOF, joined with `redis-cli --cluster create ... --cluster-yes`, ready when every node says cluster_state:ok.
+ * Never port 6379; `stop()` ends exactly the processes it started and removes the directories.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, REDIS_PACKAGE_HINT } from '../../server/redis/embedded.js';
+
+export interface ClusterNodeProcess {
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+}
+
+export interface TestRedisCluster {
+  /** "127.0.0.1:p1,127.0.0.1:p2,..." as REDIS_CLUSTER_NODES takes it. */
+  seeds: string;
+  nodes: ClusterNodeProcess[];
+  password: string;
+  /** Runs redis-cli against one node (with the password), returns its output. */
+  cli(port: number, ...args: string[]): string;
+  stop(): Promise<void>;
+}
+
+const READY_MS = 20_000;
+
+function startNode(port: number, busPort: number, dir: string, password: string, bin: string): Promise<ChildProcess> {
+  const args = [
+    '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', dir,
+    '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '2000',
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+    '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
+    ...(password ? ['--requirepass', password, '--masterauth', password] : []),
+  ];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server on ${port} did not start:\n${out}`)), READY_MS);
+    proc.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(err.code === 'ENOENT' ? new Error(REDIS_PACKAGE_HINT) : err);
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server on ${port} exited with ${code}:\n${out}`));
+    });
+    // loglevel warning prints nothing on a good start: poll PING instead
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const poll = () => {
+      const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'PING'], { encoding: 'utf8' });
+      if (r.stdout?.trim() === 'PONG') {
+        clearTimeout(timer);
+        proc.removeAllListeners('exit');
+        resolve(proc);
+      } else if (proc.exitCode === null) setTimeout(poll, 50);
+    };
+    setTimeout(poll, 50);
+  });
+}
+
+export async function startRedisCluster(opts: { masters?: number; password?: string; bin?: string } = {}): Promise<TestRedisCluster> {
+  const masters = opts.masters ?? 3;
+  const password = opts.password ?? '';
+  const nodes: ClusterNodeProcess[] = [];
+  const cli = (port: number, ...args: string[]) => {
+    const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), ...args], {
+      encoding: 'utf8', timeout: 30_000,
+    });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  };
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => new Promise<void>((resolve) => {
+      if (n.proc.exitCode !== null || n.proc.signalCode !== null) return resolve();
+      n.proc.once('exit', () => resolve());
+      n.proc.kill('SIGTERM');
+    })));
+    for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      let port = await freePort();
+      while (port === 6379) port = await freePort();
+      let busPort = await freePort(); // the cluster bus: its own free port, not port + 10000
+      while (busPort === port || busPort === 6379) busPort = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), `serialhub-cluster-${i}-`));
+      nodes.push({ port, dir, proc: await startNode(port, busPort, dir, password, opts.bin ?? 'redis-server') });
+    }
+    const created = cli(nodes[0]!.port, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes');
+    if (!/All 16384 slots covered/.test(created)) throw new Error(`redis-cli --cluster create failed:\n${created}`);
+    const until = Date.now() + READY_MS;
+    while (!nodes.every((n) => /cluster_state:ok/.test(cli(n.port, 'CLUSTER', 'INFO')))) {
+      if (Date.now() > until) throw new Error('the cluster did not reach cluster_state:ok');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), nodes, password, cli, stop };
+}
