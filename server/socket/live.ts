@@ -294,7 +294,8 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       clearInterval(timer);
       // The adapter rejects its first SUBSCRIBE unhandled if closed while it is still connecting.
       await new Promise((r) => setTimeout(r, Math.max(0, startedAt + ADAPTER_SETTLE_MS - Date.now())));
-      io.disconnectSockets(true);
+      // This hub's sockets only: through the adapter, io.disconnectSockets() would drop every hub's registers.
+      io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // Let the adapter's last stream read return (it then closes its own connections).
       await new Promise((r) => setTimeout(r, ADAPTER_BLOCK_MS + 100));

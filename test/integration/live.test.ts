@@ -286,4 +286,26 @@ test('full snapshots are limited per session: a second one right after is RATE_L
   assert.is((await a!.request('sync', { lastSeq: 1e12 })).mode, 'snapshot');
 });
 
+test('a scan into the open sale follows the product\'s case rule; a missing product or a bad serial is refused first', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const cs = await productWithStock(store, { serialMode: 'enforced', serialCaseSensitive: true }, ['abC-1', 'ABC-1']);
+  const ci = await productWithStock(store, { serialMode: 'enforced' }, ['XY-1']);
+  const [a] = await registers(ctx, ctx.hub.url, store.cashier.token!);
+  const { sale } = await a!.request('sale:open', {});
+  const serialOf = async (productId: number, serial: string) => {
+    const r = await a!.request('sale:addLine', { saleId: sale.saleId, productId, serial });
+    return r.sale.lines[r.sale.lines.length - 1]!.serial;
+  };
+  assert.is(await serialOf(cs.id, ' abC-1 '), 'abC-1');
+  assert.is(await serialOf(cs.id, 'ABC-1'), 'ABC-1');
+  assert.is(await serialOf(ci.id, 'xy-1'), 'XY-1');
+  const codeOf = (payload: { saleId: string; productId: number; serial: string }) =>
+    a!.request('sale:addLine', payload).then(() => 'ok', (err: { code: string }) => err.code);
+  assert.is(await codeOf({ saleId: newSaleId(), productId: 999_999, serial: 'Q-1' }), 'PRODUCT_NOT_FOUND');
+  assert.is(await codeOf({ saleId: newSaleId(), productId: 999_999, serial: 'no spaces allowed' }), 'PRODUCT_NOT_FOUND');
+  assert.is(await codeOf({ saleId: newSaleId(), productId: cs.id, serial: 'no spaces allowed' }), 'VALIDATION_FAILED');
+  assert.is(await codeOf({ saleId: newSaleId(), productId: cs.id, serial: 'abC-1' }), 'SALE_NOT_FOUND');
+  assert.is(await codeOf({ saleId: sale.saleId, productId: cs.id, serial: 'abc-1' }), 'SERIAL_NOT_IN_STOCK');
+});
+
 test.run();
