@@ -131,8 +131,12 @@ export interface Alert {
 }
 
 export interface ServerToClientEvents {
-  /** A store change, in the store's sequence order (clients apply each seq once). */
-  event: (event: StoreEvent) => void;
+  /**
+   * The store changes of one write, in the store's sequence order: one message per write (a scan that holds a
+   * serial and changes the open sale is one message of two events), so a register gets one frame per change of
+   * the store, not one per event. Clients apply each seq once.
+   */
+  events: (events: StoreEvent[]) => void;
   /** Supervisors only: a receipt or sale refused for serial conflicts. */
   alert: (alert: Alert) => void;
 }

@@ -1,2 +1,2 @@
 /** One integer protocol version. Bump it on any breaking change to a route or event; a test pins it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

@@ -100,7 +100,7 @@ export class StoreSync {
         this.setStatus('reconnecting');
       }
     });
-    this.socket.on('event', (ev) => this.receive(ev));
+    this.socket.on('events', (evs) => this.receive(evs));
     this.idleTimer = setInterval(() => {
       if (this.synced && Date.now() - this.lastEventAt > IDLE_SYNC_MS) void this.resync();
     }, IDLE_SYNC_MS);
@@ -131,11 +131,10 @@ export class StoreSync {
     }
   }
 
-  private receive(ev: StoreEvent) {
+  private receive(evs: StoreEvent[]) {
     this.lastEventAt = Date.now();
-    if (ev.seq <= this.state.seq) return;
-    this.pending.set(ev.seq, ev);
-    if (!this.synced) return; // applied after the resync reply
+    for (const ev of evs) if (ev.seq > this.state.seq) this.pending.set(ev.seq, ev);
+    if (!this.synced || this.pending.size === 0) return; // applied after the resync reply
     this.drain();
   }
 

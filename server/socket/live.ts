@@ -280,8 +280,8 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     hubId,
     heartbeatMs,
     broadcast(storeId, events) {
-      const room = io.to(storeRoom(storeId));
-      for (const ev of events) room.emit('event', ev);
+      // One message per write: every register pays one WebSocket frame (one writev) per store change.
+      if (events.length) io.to(storeRoom(storeId)).emit('events', events);
     },
     alert(storeId, alert) {
       io.to(supervisorsRoom(storeId)).emit('alert', alert);

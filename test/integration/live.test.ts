@@ -76,6 +76,21 @@ test('a hold on one register reaches every other register of the store, and no o
   assert.is(o!.state.products.has(p.id), false);
 });
 
+test('the events of one write come in one message, in sequence order', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced' }, ['ONE-MSG-1']);
+  const [a, b] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  const messages: { seq: number; type: string }[][] = [];
+  b!.socket.on('events', (evs) => messages.push(evs.map((e) => ({ seq: e.seq, type: e.type }))));
+  const { sale } = await a!.request('sale:open', {});
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'ONE-MSG-1' });
+  await until(() => b!.state.holds.has(holdKey(p.id, 'ONE-MSG-1')), 2000, 'B to see the hold');
+  const scan = messages.find((m) => m.some((e) => e.type === 'hold_created'))!;
+  assert.equal(scan.map((e) => e.type).sort(), ['hold_created', 'open_sale_changed']);
+  assert.is(scan[1]!.seq, scan[0]!.seq + 1);
+  assert.is(b!.state.seq, scan[1]!.seq);
+});
+
 test('an open sale lives in Redis: a new connection of the register finds it; completing it sells and closes it', async (ctx) => {
   const store = await createStore(ctx.hub);
   const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 1000 }, ['OS-1']);

@@ -244,12 +244,12 @@ test("socket: A's registers never hear B's events or alerts, and A's requests ca
   await Promise.all([aCashier, aSup, bCashier, bSup].map((s) => s!.ready()));
   const heardByA: (StoreEvent | { alert: unknown })[] = [];
   for (const s of [aCashier!, aSup!]) {
-    s.socket.on('event', (ev) => heardByA.push(ev));
+    s.socket.on('events', (evs) => heardByA.push(...evs));
     s.socket.on('alert', (al) => heardByA.push({ alert: al }));
   }
   const seqA = await eventSeq(hub.redis, a.storeId);
   const heardByB: string[] = [];
-  bSup!.socket.on('event', (ev) => heardByB.push(ev.type));
+  bSup!.socket.on('events', (evs) => heardByB.push(...evs.map((ev) => ev.type)));
   bSup!.socket.on('alert', () => heardByB.push('alert'));
 
   // B works: live sale with holds, a force-release, REST writes, a completed sale, an alert to B's supervisors.

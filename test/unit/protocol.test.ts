@@ -11,7 +11,7 @@ const test = suite('protocol');
 const LUA = new URL('../../server/store/lua/', import.meta.url);
 
 test('the protocol version is pinned: bump it, and this test, on a breaking change', () => {
-  assert.is(PROTOCOL_VERSION, 1);
+  assert.is(PROTOCOL_VERSION, 2);
 });
 
 test('every error code a Lua script returns is a protocol error code', () => {
