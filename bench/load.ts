@@ -34,6 +34,14 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** No slice, whatever happens, issues more than this many requests. */
 const MAX_OPS_PER_SLICE = 200_000;
 export const FLEET_SIZE = 1_000;
+/**
+ * How the 1,000 registers are spread: `stores` is a hub's real load, 100 stores of 10 registers (a store has a
+ * handful of registers, a hub serves many stores); `one` is the worst case, all 1,000 in one store, where every
+ * connection is told to all the others and every snapshot lists 1,000 registers.
+ */
+export type FleetLayout = 'stores' | 'one';
+export const FLEET_LAYOUTS: FleetLayout[] = ['stores', 'one'];
+const FLEET_STORES = 100;
 const BIG_PRODUCT_SERIALS = 100_000;
 const RECEIPT_SERIALS = 10_000;
 const RESYNC_MISSED = 1_000;
@@ -107,8 +115,8 @@ export type Command =
   | { cmd: 'resync' }
   | { cmd: 'receiveBig' }
   | { cmd: 'page' }
-  | { cmd: 'fleetPrepare' }
-  | { cmd: 'fleetConnect'; url: string }
+  | { cmd: 'fleetPrepare'; layout: FleetLayout }
+  | { cmd: 'fleetConnect'; url: string; layout: FleetLayout }
   | { cmd: 'bareFleet'; url: string }
   | { cmd: 'closeBare' }
   | { cmd: 'closeAll' };
@@ -363,7 +371,7 @@ const hub = {
   prop: new Propagation(),
   holdNext: new Array<number>(CLIENTS).fill(0),
   failed: 0,
-  fleet: [] as { tid: string; token: string }[],
+  fleets: { stores: [], one: [] } as Record<FleetLayout, { tid: string; token: string }[]>,
   fleetSyncs: [] as StoreSync[],
   fleetStore: '',
   adminToken: '',
@@ -579,19 +587,34 @@ async function page(): Promise<Latency> {
   return latency(samples);
 }
 
-/** A store of its own with 1,000 paired registers, each with a cashier logged in. */
-async function fleetPrepare(): Promise<{ ms: number }> {
+/** 1,000 paired registers, each with a cashier logged in: in 100 stores of their own, or all in one. */
+async function fleetPrepare(layout: FleetLayout): Promise<{ ms: number }> {
   const t = now();
-  const { supervisor } = await createStore(hub.base, hub.adminToken, hub.fleetStore);
-  hub.fleet = await pairRegisters(hub.base, hub.fleetStore, supervisor, FLEET_SIZE, 'Till');
+  if (layout === 'one') {
+    const { supervisor } = await createStore(hub.base, hub.adminToken, hub.fleetStore);
+    hub.fleets.one = await pairRegisters(hub.base, hub.fleetStore, supervisor, FLEET_SIZE, 'Till');
+  } else {
+    const per = FLEET_SIZE / FLEET_STORES;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < FLEET_STORES) {
+          const storeId = `${hub.fleetStore}-${next++}`;
+          const { supervisor } = await createStore(hub.base, hub.adminToken, storeId);
+          hub.fleets.stores.push(...(await pairRegisters(hub.base, storeId, supervisor, per, 'Till')));
+        }
+      }),
+    );
+  }
   return { ms: now() - t };
 }
 
-/** Connects the 1,000 registers to the hub at `url` (100 at a time) and waits until all are synced. */
-async function fleetConnect(url: string): Promise<FleetResult> {
+/** Connects a fleet of 1,000 registers to the hub at `url` (100 at a time) and waits until all are synced. */
+async function fleetConnect(url: string, layout: FleetLayout): Promise<FleetResult> {
   const t = now();
-  for (let i = 0; i < hub.fleet.length; i += 100) {
-    const batch = hub.fleet.slice(i, i + 100).map((f) => connect(url, f.token));
+  const fleet = hub.fleets[layout];
+  for (let i = 0; i < fleet.length; i += 100) {
+    const batch = fleet.slice(i, i + 100).map((f) => connect(url, f.token));
     hub.fleetSyncs.push(...batch);
     await Promise.all(batch.map((s) => s.ready(60_000)));
   }
@@ -633,9 +656,9 @@ async function run(c: Command): Promise<unknown> {
     case 'page':
       return page();
     case 'fleetPrepare':
-      return fleetPrepare();
+      return fleetPrepare(c.layout);
     case 'fleetConnect':
-      return fleetConnect(c.url);
+      return fleetConnect(c.url, c.layout);
     case 'bareFleet':
       return bareFleet(c.url);
     case 'closeBare':

@@ -23,7 +23,7 @@ import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../server/redi
 import { storeKeys } from '../server/store/keys.js';
 import { loadScriptSources } from '../server/store/scripts.js';
 import {
-  BIG_RECEIPT_ID, CLIENTS, FIXED_HOLD_RATE, FLEET_SIZE, HUB_REQUESTS_PER_SECOND, SALE_RATE, latency,
+  BIG_RECEIPT_ID, CLIENTS, FIXED_HOLD_RATE, FLEET_LAYOUTS, FLEET_SIZE, type FleetLayout, HUB_REQUESTS_PER_SECOND, SALE_RATE, latency,
   type Command, type FleetResult, type Latency, type Reply, type ResyncResult, type SalesResult, type SetupResult,
   type Slice, type SliceKind, type Target,
 } from './load.js';
@@ -185,6 +185,17 @@ function rssMb(pid: number | undefined): number {
 }
 
 /** The hub's own view of its memory from GET /metrics (prom-client defaults), in MB; empty if it has none. */
+interface FleetMemory {
+  prepMs: number;
+  registers: number;
+  connectMs: number;
+  /** RSS (MB) of the fresh hub before the fleet connects, and 2 s after the last register synced */
+  fresh: number;
+  rss: number;
+  heap: Record<string, number>;
+}
+const FLEET_LABEL: Record<FleetLayout, string> = { stores: '100 stores of 10', one: 'one store' };
+
 async function hubHeap(url: string): Promise<Record<string, number>> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
@@ -338,14 +349,15 @@ async function main() {
   if (DIAG) await memoryDiagnostics(setup);
   const page = await load.call<Latency>({ cmd: 'page' });
 
-  let prep = { ms: NaN };
-  let fleet: FleetResult = { registers: 0, connectMs: NaN };
-  let heap: Record<string, number> = {};
+  const fleets = {} as Record<FleetLayout, FleetMemory>;
+  for (const layout of FLEET_LAYOUTS) fleets[layout] = { prepMs: NaN, registers: 0, connectMs: NaN, fresh: NaN, rss: NaN, heap: {} };
   const bareRss = { ready: NaN, fleet: NaN };
-  rssAt.logins = rssAt.fresh = rssAt.fleet = NaN;
+  rssAt.logins = NaN;
   if (!QUICK) {
-    log(`hub: ${FLEET_SIZE} registers paired and logged in (a PIN check is an scrypt each)`);
-    prep = await load.call<{ ms: number }>({ cmd: 'fleetPrepare' }, 300_000);
+    for (const layout of FLEET_LAYOUTS) {
+      log(`hub: ${FLEET_SIZE} registers (${FLEET_LABEL[layout]}) paired and logged in (a PIN check is an scrypt each)`);
+      fleets[layout].prepMs = (await load.call<{ ms: number }>({ cmd: 'fleetPrepare', layout }, 300_000)).ms;
+    }
     rssAt.logins = rssMb(hub.proc.pid);
   }
   await load.call({ cmd: 'closeAll' });
@@ -360,24 +372,29 @@ async function main() {
     bareRss.fleet = rssMb(bareFresh.proc.pid);
     await load.call({ cmd: 'closeAll' });
     await stop(bareFresh.proc);
-    // A fresh hub process for the 1,000 registers (as after a restart), so its memory is theirs and not what
-    // the load phases and 1,000 PIN checks left behind.
-    const fresh = await startHub();
-    rssAt.fresh = rssMb(fresh.proc.pid);
-    log(`hub: ${FLEET_SIZE} registers connecting to a fresh hub process`);
-    fleet = (await measured('connecting', { hub: fresh.proc.pid, load: load.child.pid, redis: redis.process.pid }, () =>
-      load.call<FleetResult>({ cmd: 'fleetConnect', url: fresh.url }, 300_000),
-    )).result;
-    await sleep(2_000);
-    rssAt.fleet = rssMb(fresh.proc.pid);
-    heap = await hubHeap(fresh.url);
-    await load.call({ cmd: 'closeAll' });
-    await stop(fresh.proc);
+    // A fresh hub process for each fleet of 1,000 registers (as after a restart), so its memory is theirs and
+    // not what the load phases and the PIN checks left behind.
+    for (const layout of FLEET_LAYOUTS) {
+      const f = fleets[layout];
+      const fresh = await startHub();
+      f.fresh = rssMb(fresh.proc.pid);
+      log(`hub: ${FLEET_SIZE} registers (${FLEET_LABEL[layout]}) connecting to a fresh hub process`);
+      const r = (await measured('connecting', { hub: fresh.proc.pid, load: load.child.pid, redis: redis.process.pid }, () =>
+        load.call<FleetResult>({ cmd: 'fleetConnect', url: fresh.url, layout }, 300_000),
+      )).result;
+      f.registers = r.registers;
+      f.connectMs = r.connectMs;
+      await sleep(2_000);
+      f.rss = rssMb(fresh.proc.pid);
+      f.heap = await hubHeap(fresh.url);
+      await load.call({ cmd: 'closeAll' });
+      await stop(fresh.proc);
+    }
   }
   await stop(load.child);
 
   const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? '?', memGb: totalmem() / 2 ** 30, node: process.version, redis: redisVersion };
-  console.log(table({ machine, setup, sales, resync, big, perSerial: (after - before) / 100_000, page, prep, fleet, rssAt, bareRss, heap }));
+  console.log(table({ machine, setup, sales, resync, big, perSerial: (after - before) / 100_000, page, fleets, rssAt, bareRss }));
   if (CPU_PROF) log(`CPU profile of the hub: ${join(tmp, 'profile')}`);
 }
 
@@ -452,11 +469,9 @@ function table(r: {
   big: { ms: number };
   perSerial: number;
   page: Latency;
-  prep: { ms: number };
-  fleet: FleetResult;
+  fleets: Record<FleetLayout, FleetMemory>;
   rssAt: Record<string, number>;
   bareRss: { ready: number; fleet: number };
-  heap: Record<string, number>;
 }): string {
   const l1 = agg('l1', 'plain', 'saturation');
   const l2 = agg('l2', 'plain', 'saturation');
@@ -484,8 +499,9 @@ function table(r: {
     ['resync after 1,000 missed events', pp(r.resync.replay), '', '', 'p50 < 50 ms', verdict(r.resync.replay.p50 < 50)],
     ['resync with a full snapshot', pp(r.resync.snapshot), '', '', '', ''],
     ['Redis memory per in-stock serial', `${n0(r.perSerial)} B`, '', '', '<= 200 B', verdict(r.perSerial <= 200)],
-    [`hub memory (RSS), ${n0(FLEET_SIZE)} registers connected`, `${n0(r.rssAt.fleet!)} MB`, `L3a ${n0(r.bareRss.fleet)} MB`, '', '< 200 MB',
-      verdict(r.rssAt.fleet! < 200)],
+    [`hub memory (RSS), ${n0(FLEET_SIZE)} registers in ${FLEET_LABEL.stores}`, `${n0(r.fleets.stores.rss)} MB`, `L3a ${n0(r.bareRss.fleet)} MB`, '', '< 200 MB',
+      verdict(r.fleets.stores.rss < 200)],
+    [`hub memory (RSS), ${n0(FLEET_SIZE)} registers in ${FLEET_LABEL.one}`, `${n0(r.fleets.one.rss)} MB`, '', '', '(worst case)', ''],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
@@ -510,10 +526,13 @@ function table(r: {
     `receipts of 10,000: ${r.setup.receipts10k.map((v) => `${ms(v)} ms`).join(', ')} (median shown); of 100,000: ${ms(r.big.ms)} ms`,
     `resync: replay of ${r.resync.replayEvents} events, snapshot of ${n0(r.resync.snapshotBytes / 1024)} KB; 20 of each, applied to a fresh state`,
     `hub RSS: ${n0(r.rssAt.ready!)} MB ready, ${n0(r.rssAt.load!)} MB after the load phases, ${n0(r.rssAt.logins!)} MB after ${n0(FLEET_SIZE)} more logins`,
-    `  a fresh hub process: ${n0(r.rssAt.fresh!)} MB ready, ${n0(r.rssAt.fleet!)} MB with ${n0(r.fleet.registers)} registers connected and synced` +
-      ` (JS heap ${n0(r.heap.heapUsed ?? NaN)} MB used of ${n0(r.heap.heapTotal ?? NaN)} MB, external ${n0(r.heap.external ?? NaN)} MB)`,
-    `  pairing + login of ${n0(FLEET_SIZE)}: ${n0(r.prep.ms / 1000)} s, connecting: ${n0(r.fleet.connectMs / 1000)} s;` +
-      ` bare L3a server: ${n0(r.bareRss.ready)} MB ready, ${n0(r.bareRss.fleet)} MB with ${n0(FLEET_SIZE)} plain clients`,
+    ...FLEET_LAYOUTS.map((layout) => {
+      const f = r.fleets[layout];
+      return `  ${FLEET_LABEL[layout]}, a fresh hub process: ${n0(f.fresh)} MB ready, ${n0(f.rss)} MB with ${n0(f.registers)} registers connected and synced` +
+        ` (JS heap ${n0(f.heap.heapUsed ?? NaN)} MB used of ${n0(f.heap.heapTotal ?? NaN)} MB, external ${n0(f.heap.external ?? NaN)} MB);` +
+        ` pairing + login ${n0(f.prepMs / 1000)} s, connecting ${n0(f.connectMs / 1000)} s`;
+    }),
+    `  bare L3a server: ${n0(r.bareRss.ready)} MB ready, ${n0(r.bareRss.fleet)} MB with ${n0(FLEET_SIZE)} plain clients`,
     `other processes on the machine used ${Math.round((noise.others / noise.seconds) * 100)}% of one core on average during the measured phases`,
   ];
   return [
