@@ -60,6 +60,21 @@ export async function startHub(config: Config, log: Logger, redisUrl: string, li
   const app = createApp(deps, services);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
+  // A request Node's HTTP parser refuses (a head over 16 KB, bad framing) never reaches Express: answer it with
+  // the same JSON error body as every other refusal, then close, as Node itself would.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(
+      tooLarge
+        ? { code: 'HEADERS_TOO_LARGE', message: 'the request line and headers are over 16 KB' }
+        : { code: 'VALIDATION_FAILED', message: 'malformed HTTP request' },
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   live = attachLiveHub(server, deps, services, { ...liveOptions, hubId });
   deps.alert = (storeId, alert) => live?.alert(storeId, alert);
   await new Promise<void>((resolve, reject) => {

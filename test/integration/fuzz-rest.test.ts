@@ -8,6 +8,7 @@
  * nothing at all; the hub keeps answering /healthz; the store's invariants hold afterwards.
  * Fixed seeds: replay with FUZZ_SEED=<n>, run longer with FUZZ_RUNS=<multiplier>.
  */
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -528,8 +529,8 @@ test('a body over 8mb is 413 PAYLOAD_TOO_LARGE on every route, with or without a
   await healthy(ctx, 'oversized bodies');
 });
 
-test('a request head over 16 KB (URL or header) is refused by the HTTP layer (431) and the hub keeps serving', async (ctx) => {
-  // Node's parser answers these before the hub sees them, so there is no JSON body: the limit is Node's.
+test('a request head over 16 KB (URL or header) is refused with 431 HEADERS_TOO_LARGE and the hub keeps serving', async (ctx) => {
+  // Node's parser refuses these before Express sees them; the hub's clientError handler answers in JSON.
   const tries: { path: string; headers?: Record<string, string> }[] = [
     { path: `/api/serials/${'x'.repeat(20_000)}` },
     { path: `/api/products?q=${'q'.repeat(70_000)}` },
@@ -540,8 +541,20 @@ test('a request head over 16 KB (URL or header) is refused by the HTTP layer (43
     const http = httpClient(ctx.hub.url, OWN_ADDRESS);
     const r = await http.send({ method: 'GET', path: t.path, headers: t.headers ?? {} }).catch((err: Error) => ({ status: 0, text: err.message }));
     http.close();
-    assert.ok(r.status === 431 || r.status === 0, `${t.path.slice(0, 40)}: ${r.status} ${r.text.slice(0, 100)}`);
+    assert.is(r.status, 431, `${t.path.slice(0, 40)}: ${r.status} ${r.text.slice(0, 100)}`);
+    assert.is(JSON.parse(r.text).code, 'HEADERS_TOO_LARGE');
   }
+  // Bytes that are not HTTP at all: 400 with a JSON body, then the connection closes.
+  const url = new URL(ctx.hub.url);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const sock = connect(Number(url.port), url.hostname, () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+    let text = '';
+    sock.on('data', (c) => (text += c.toString()));
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
+  assert.is(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).code, 'VALIDATION_FAILED');
   await healthy(ctx, 'over-long request heads');
   await sessionsAlive(ctx, 'over-long request heads');
 });
