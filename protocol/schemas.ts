@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { StoreEvent } from './events.js';
+import type { Alert } from './socket.js';
 
 /** Upper bounds that keep one request from hogging the hub. */
 export const MAX_SERIALS_PER_RECEIPT = 100_000;
@@ -292,5 +293,7 @@ export interface DashboardSummary {
   salesPerHour: { at: number; count: number; totalCents: number }[];
   /** Newest first. */
   feed: StoreEvent[];
+  /** Supervisor alerts (the socket's `alert` messages) since `since`, newest first, at most 100. */
+  alerts: Alert[];
 }
 

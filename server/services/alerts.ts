@@ -1,6 +1,11 @@
 /** Refused writes a supervisor should hear about: serial conflicts at receiving or at the sale. */
 import type { Caller, Deps } from '../deps.js';
+import type { Alert } from '../../protocol/socket.js';
 import { HubError } from '../store/errors.js';
+import { storeKeys } from '../store/keys.js';
+
+/** Alerts kept per store, so a supervisor who opens the dashboard later still sees them. */
+export const ALERTS_KEPT = 100;
 
 const CONFLICT_REASONS = new Set(['in_stock', 'held', 'sold', 'duplicate']);
 
@@ -20,9 +25,14 @@ export async function alertOnSerialConflict<T>(deps: Deps, caller: Caller, what:
   } catch (err) {
     const message = err instanceof HubError ? conflictMessage(err, what) : null;
     if (message && err instanceof HubError) {
-      deps.alert?.(caller.storeId, {
+      const alert: Alert = {
         kind: 'serial_conflict', message, at: Date.now(), terminalId: caller.terminalId, staffId: caller.staffId, details: err.details,
-      });
+      };
+      deps.alert?.(caller.storeId, alert);
+      const key = storeKeys(caller.storeId).alerts;
+      // Kept for the dashboard's first load; losing one (Redis down) must not change the refusal the caller gets.
+      await deps.redis.multi().lpush(key, JSON.stringify(alert)).ltrim(key, 0, ALERTS_KEPT - 1).exec()
+        .catch((e: Error) => deps.log.warn({ err: e.message, storeId: caller.storeId }, 'alert not stored'));
     }
     throw err;
   }

@@ -4,6 +4,7 @@
  * store events over the live connection.
  */
 import type { DashboardSummary, Invoice } from '../../protocol/schemas.js';
+import type { Alert } from '../../protocol/socket.js';
 import type { Deps } from '../deps.js';
 import { storeKeys } from '../store/keys.js';
 import { toEvent } from './registers.js';
@@ -22,10 +23,11 @@ export class DashboardService {
   async summary(storeId: string, since: number): Promise<DashboardSummary> {
     const k = storeKeys(storeId);
     const redis = this.deps.redis;
-    const [seq, ids, feedRaw] = await Promise.all([
+    const [seq, ids, feedRaw, alertsRaw] = await Promise.all([
       redis.hget(k.meta, 'seq'),
       redis.zrangebyscore(k.invoices, since, '+inf'),
       redis.xrevrange(k.events, '+', '-', 'COUNT', FEED_SCAN),
+      redis.lrange(k.alerts, 0, -1),
     ]);
     const soldByProduct: Record<number, number> = {};
     const hours = Math.max(1, Math.ceil((Date.now() - since) / HOUR_MS));
@@ -44,6 +46,7 @@ export class DashboardService {
       }
     }
     const feed = feedRaw.map(([id, fields]) => toEvent(id, fields)).filter((e) => FEED_TYPES.has(e.type)).slice(0, FEED_LENGTH);
-    return { since, seq: Number(seq ?? 0), soldByProduct, salesPerHour, feed };
+    const alerts = alertsRaw.map((r) => JSON.parse(r) as Alert).filter((a) => a.at >= since);
+    return { since, seq: Number(seq ?? 0), soldByProduct, salesPerHour, feed, alerts };
   }
 }

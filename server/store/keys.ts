@@ -31,6 +31,7 @@ export function storeKeys(storeId: string) {
     terminals: `${p}terminals`,
     terminalTokens: `${p}termtok`,
     presence: `${p}presence`,
+    alerts: `${p}alerts`,
     product: (pid: number) => `${p}product:${pid}`,
     inStock: (pid: number) => `${p}in:${pid}`,
     held: (pid: number) => `${p}held:${pid}`,

@@ -28,6 +28,8 @@ test('the dashboard follows two registers live, and a force-release reaches the 
   const store = await createStore(hub);
   const phone = await productWithStock(store, { partNumber: 'PH-D', name: 'Phone D', serialMode: 'enforced', priceCents: 20_000 }, ['D-1', 'D-2', 'D-3']);
   await store.supervisor.patch(`/api/products/${phone.id}`, { lowStockThreshold: 2 });
+  // refused before the dashboard opens: the alert is kept, and shown when it loads
+  assert.is((await store.clerk.post('/api/receipts', { lines: [{ productId: phone.id, quantity: 1, serials: ['D-3'] }] })).status, 422);
   const a = connectRegister(hub.url, store.cashier.token!);
   const b = connectRegister(hub.url, store.cashier2.token!);
   open.push(a, b);
@@ -38,6 +40,7 @@ test('the dashboard follows two registers live, and a force-release reaches the 
   await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
   await page.goto(`${hub.url}/#/dashboard`);
   await page.locator('[data-kpi=online]').waitFor();
+  await page.locator('[data-alert=serial_conflict]').waitFor({ timeout: 2000 });
   await until(async () => (await page.locator('[data-kpi=online]').innerText()).startsWith('2 /'), 5000, 'both registers online');
 
   // A holds D-1: the hold appears with its register, stock shows it held

@@ -151,6 +151,22 @@ test('a serial already in stock is rejected (in_stock)', async ({ store }) => {
   assert.is((await store.supervisor.get(`/api/serials/${fresh}`)).status, 404);
 });
 
+test('a receipt refused for a serial conflict leaves an alert for the supervisors; other refusals do not', async ({ store }) => {
+  const s = uniq('ALR');
+  const p = await productWithStock(store, { serialMode: 'enforced' }, [s]);
+  const since = Date.now() - 1;
+  const before = (await store.supervisor.get(`/api/dashboard?since=${since}`)).body.alerts.length;
+  assertRejected(await store.clerk.post('/api/receipts', { lines: [{ productId: p.id, quantity: 1, serials: [s] }] }), [{ line: 0, serial: s, reason: 'in_stock' }]);
+  // a wrong count is the clerk's typo, not a conflict: no alert
+  assert.is((await store.clerk.post('/api/receipts', { lines: [{ productId: p.id, quantity: 2, serials: [uniq('ALR-X')] }] })).status, 422);
+  const { alerts } = (await store.supervisor.get(`/api/dashboard?since=${since}`)).body;
+  assert.is(alerts.length, before + 1);
+  assert.is(alerts[0].kind, 'serial_conflict');
+  assert.match(alerts[0].message, /1 serial conflict\(s\) \(in_stock\)/);
+  assert.ok(alerts[0].at >= since);
+  assert.is((await store.supervisor.get(`/api/dashboard?since=${Date.now() + 60_000}`)).body.alerts.length, 0);
+});
+
 test('a held serial is rejected (held)', async ({ store }) => {
   const s = uniq('HLD');
   const p = await productWithStock(store, { serialMode: 'enforced' }, [s]);

@@ -24,6 +24,9 @@ const MAX_ALERTS = 100;
 /** A hold older than this many minutes is worth a look. @default 10 */
 const DEFAULT_OLD_HOLD_MINUTES = 10;
 
+/** When this browser's supervisor last cleared the alerts (ms). */
+const ALERTS_CLEARED_KEY = 'serialhub.alertsClearedAt';
+
 interface ShownAlert {
   kind: 'serial_conflict' | 'solicit_repeat' | 'hold_old' | 'offline_sale';
   message: string;
@@ -73,9 +76,21 @@ export class ShDashboard extends LitElement {
   private async load() {
     try {
       this.summary = await this.services!.api.get<DashboardSummary>(`/api/dashboard?since=${startOfToday()}`);
+      // Alerts raised before this page opened (kept by the hub), after the last Clear on this browser.
+      const cleared = Number(localStorage.getItem(ALERTS_CLEARED_KEY) ?? 0);
+      const seen = new Set(this.pushed.map((a) => `${a.at} ${a.message}`));
+      const stored = this.summary.alerts
+        .filter((a) => a.at > cleared && !seen.has(`${a.at} ${a.message}`))
+        .map((a): ShownAlert => ({ kind: a.kind, message: a.message, at: a.at }));
+      this.pushed = [...this.pushed, ...stored].sort((a, b) => b.at - a.at).slice(0, MAX_ALERTS);
     } catch (err) {
       this.error = err instanceof ApiError ? err.message : 'The dashboard could not load';
     }
+  }
+
+  private clearAlerts() {
+    localStorage.setItem(ALERTS_CLEARED_KEY, String(Date.now()));
+    this.pushed = [];
   }
 
   private pushAlert(a: ShownAlert) {
@@ -182,7 +197,7 @@ export class ShDashboard extends LitElement {
         <label class="row" style="font-size:0.8rem">old hold after
           <input type="number" min="1" style="width:70px" .value=${String(this.oldHoldMinutes)}
             @change=${(e: Event) => (this.oldHoldMinutes = Math.max(1, Number((e.target as HTMLInputElement).value) || DEFAULT_OLD_HOLD_MINUTES))} /> min</label>
-        ${this.pushed.length ? html`<button @click=${() => (this.pushed = [])}>Clear</button>` : nothing}
+        ${this.pushed.length ? html`<button @click=${() => this.clearAlerts()}>Clear</button>` : nothing}
       </h3>
       ${alerts.length === 0 ? html`<p class="muted">Nothing needs you right now.</p>` : nothing}
       <ul class="alerts">${alerts.slice(0, 20).map((a) => html`<li class=${a.kind} data-alert=${a.kind}>${formatDateTime(a.at)} · ${a.message}</li>`)}</ul>
