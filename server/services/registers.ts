@@ -90,46 +90,12 @@ export class RegisterService {
   /**
    * Completes the register's open sale with the lines it holds. Lines whose hold was lost, or that still need
    * a serial, stop the sale with the line named. A retry after the sale completed returns the same invoice.
+   * One Redis round trip: the script reads and checks the open sale itself.
    */
   async completeOpenSale(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
-    return alertOnSerialConflict(this.deps, caller, 'sale', () => this.completeCart(caller, a));
-  }
-
-  private async completeCart(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
-    const actor = this.actor(caller);
-    const k = storeKeys(caller.storeId);
-    const sale = normalizeOpenSale(JSON.parse((await this.deps.redis.get(k.cart(a.saleId))) ?? 'null'));
-    if (!sale || sale.terminalId !== actor.terminalId) {
-      if (await this.deps.redis.exists(k.invoice(a.saleId))) {
-        return this.deps.scripts.completeSale(caller.storeId, {
-          ...actor, saleId: a.saleId, customerId: null, lines: [], payments: a.payments,
-        });
-      }
-      throw new HubError('SALE_NOT_FOUND', `no open sale ${a.saleId} on this register`);
-    }
-    if (sale.lines.length === 0) throw new HubError('SALE_REJECTED', 'the sale has no lines', { reason: 'empty' });
-    sale.lines.forEach((l, i) => {
-      if (l.lost) {
-        throw new HubError('HOLD_LOST', `line ${i + 1}: the hold on ${l.serial} was lost (${l.lost.reason}): pick the serial again`, {
-          line: i, lineId: l.lineId, serial: l.serial, reason: l.lost.reason,
-        });
-      }
-      if (l.serialMode !== 'none' && !l.serial) {
-        throw new HubError('SALE_REJECTED', `line ${i + 1}: ${l.name} needs a serial`, { line: i, lineId: l.lineId, reason: 'serial_required' });
-      }
-    });
-    return this.deps.scripts.completeSale(caller.storeId, {
-      ...actor,
-      saleId: a.saleId,
-      customerId: sale.customerId,
-      lines: sale.lines.map((l) => ({
-        productId: l.productId,
-        quantity: l.quantity,
-        unitPriceCents: l.unitPriceCents,
-        serials: l.serial ? [{ serial: l.serial, ...(l.token !== null ? { token: l.token } : {}) }] : [],
-      })),
-      payments: a.payments,
-    });
+    return alertOnSerialConflict(this.deps, caller, 'sale', () => this.deps.scripts.completeSale(caller.storeId, {
+      ...this.actor(caller), saleId: a.saleId, payments: a.payments, fromOpenSale: true,
+    }));
   }
 
   /**

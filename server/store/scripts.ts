@@ -283,14 +283,19 @@ export class Scripts {
     return { released: arr<Hold>(r.released), nextExpiry: (r.nextExpiry as number | false) || null };
   }
 
+  /**
+   * A sale sent whole (REST: its lines and customer, at today's prices), or `fromOpenSale`: the register's open
+   * sale of that id, read and checked by the script itself (lines, the prices they showed, the customer).
+   */
   async completeSale(
     storeId: string,
-    sale: {
+    sale: Actor & {
       saleId: string;
-      customerId: number | null;
-      lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[]; unitPriceCents?: number }[];
       payments: { method: 'cash' | 'card'; amountCents: number }[];
-    } & Actor,
+    } & (
+      | { fromOpenSale?: never; customerId: number | null; lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[] }[] }
+      | { fromOpenSale: true }
+    ),
   ) {
     const r = await this.run('completeSale', storeId, JSON.stringify({ ...sale, storeId }));
     return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean };

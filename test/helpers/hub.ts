@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../server/config.js';
 import { startHub, type Hub } from '../../server/hub.js';
+import type { LiveHubOptions } from '../../server/socket/live.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -15,13 +16,13 @@ export function redisUrl(): string {
   return url;
 }
 
-/** A hub on a free port; `url` of a Redis the test started itself, else the test run's redis-server. */
-export async function startTestHub(env: Record<string, string> = {}, url = redisUrl()): Promise<Hub & { url: string }> {
+/** A hub on a free port; `url` of a Redis the test started itself, else the test run's redis-server; `live`: its live hub's options. */
+export async function startTestHub(env: Record<string, string> = {}, url = redisUrl(), live: LiveHubOptions = {}): Promise<Hub & { url: string }> {
   const config: Config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN, SEED_DEMO: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '100',
     LOGIN_ATTEMPTS: '1000', ...env,
   });
-  const hub = await startHub(config, pino({ level: 'silent' }), url);
+  const hub = await startHub(config, pino({ level: 'silent' }), url, live);
   return Object.assign(hub, { url: `http://127.0.0.1:${hub.port}` });
 }
 

@@ -3,12 +3,19 @@
  * sales live in Redis, a register that leaves keeps its holds for the grace period, and resync after an
  * outage (replay or snapshot) leaves the register's state equal to the hub's.
  */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { io, type Socket } from 'socket.io-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoreSync } from '../../client/sync/store-sync.js';
 import { holdKey, stateFromSnapshot, type StoreState } from '../../client/sync/store-state.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { storeKeys } from '../../server/store/keys.js';
-import { createStore, login, newSaleId, PINS, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { loadScriptSources } from '../../server/store/scripts.js';
+import { createStore, login, newSaleId, PINS, productWithStock, redisUrl, startTestHub, type TestStore } from '../helpers/hub.js';
 import { connectRegister, until } from '../helpers/live.js';
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
@@ -321,6 +328,182 @@ test('a scan into the open sale follows the product\'s case rule; a missing prod
   assert.is(await codeOf({ saleId: newSaleId(), productId: cs.id, serial: 'no spaces allowed' }), 'VALIDATION_FAILED');
   assert.is(await codeOf({ saleId: newSaleId(), productId: cs.id, serial: 'abC-1' }), 'SALE_NOT_FOUND');
   assert.is(await codeOf({ saleId: sale.saleId, productId: cs.id, serial: 'abc-1' }), 'SERIAL_NOT_IN_STOCK');
+});
+
+/** The refusal of a request as the register sees it: code, message and details. */
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
+  try {
+    await p;
+  } catch (err) {
+    const { code, message, details } = err as { code: string; message: string; details?: unknown };
+    return { code, message, details };
+  }
+  throw new Error('the request was not refused');
+}
+
+test('sale:complete refuses an open sale to fix in a fixed order: empty, then line by line a lost hold or a missing serial, before the payments', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 1000 }, ['ORD-1']);
+  const solicit = await productWithStock(store, { serialMode: 'solicit', name: 'Typed thing', priceCents: 500 }, 3);
+  const [a, sup] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.supervisor.token!);
+  const alerts: { kind: string; message: string; details?: unknown }[] = [];
+  sup!.socket.on('alert', (al) => alerts.push(al));
+  const { sale } = await a!.request('sale:open', {});
+  const underpaid = { saleId: sale.saleId, payments: [{ method: 'card' as const, amountCents: 1 }] };
+
+  assert.equal(await refusal(a!.request('sale:complete', underpaid)), {
+    code: 'SALE_REJECTED', message: 'the sale has no lines', details: { reason: 'empty' },
+  });
+  const first = (await a!.request('sale:addLine', { saleId: sale.saleId, productId: solicit.id })).sale.lines[0]!.lineId;
+  const second = (await a!.request('sale:addLine', { saleId: sale.saleId, productId: enforced.id, serial: 'ORD-1' })).sale.lines[1]!.lineId;
+  await sup!.request('hold:forceRelease', { productId: enforced.id, serial: 'ORD-1', reason: 'wrong box' });
+  await until(() => a!.state.openSales.get(store.terminals[0]!.id)?.lines[1]?.lost != null, 2000, 'line 2 flagged');
+
+  // line 1 needs a serial and line 2 lost its hold: line 1 is named
+  assert.equal(await refusal(a!.request('sale:complete', underpaid)), {
+    code: 'SALE_REJECTED', message: 'line 1: Typed thing needs a serial', details: { line: 0, lineId: first, reason: 'serial_required' },
+  });
+  await a!.request('sale:pickSerial', { saleId: sale.saleId, lineId: first, serial: 'TY-1' });
+  const third = (await a!.request('sale:addLine', { saleId: sale.saleId, productId: solicit.id })).sale.lines[2]!.lineId;
+  // line 2 lost its hold and line 3 needs a serial: line 2 is named, and the supervisors are told
+  const lost = { line: 1, lineId: second, serial: 'ORD-1', reason: 'force_released' };
+  assert.equal(await refusal(a!.request('sale:complete', underpaid)), {
+    code: 'HOLD_LOST', message: 'line 2: the hold on ORD-1 was lost (force_released): pick the serial again', details: lost,
+  });
+  await until(() => alerts.length === 1, 2000, 'the alert');
+  assert.equal(alerts.map((al) => [al.kind, al.message, al.details]), [
+    ['serial_conflict', 'A sale was refused: line 2: the hold on ORD-1 was lost (force_released): pick the serial again', lost],
+  ]);
+  await a!.request('sale:pickSerial', { saleId: sale.saleId, lineId: second, serial: 'ORD-1' });
+  assert.equal(await refusal(a!.request('sale:complete', underpaid)), {
+    code: 'SALE_REJECTED', message: 'line 3: Typed thing needs a serial', details: { line: 2, lineId: third, reason: 'serial_required' },
+  });
+  await a!.request('sale:removeLine', { saleId: sale.saleId, lineId: third });
+  // only now the payments
+  assert.equal(await refusal(a!.request('sale:complete', underpaid)), {
+    code: 'SALE_REJECTED', message: 'payments of 1 do not cover the total of 1500', details: { reason: 'underpaid', totalCents: 1500, paidCents: 1 },
+  });
+  const done = await a!.request('sale:complete', { ...underpaid, payments: [{ method: 'card', amountCents: 1500 }] });
+  assert.equal(done.invoice.lines.map((l) => [l.productId, l.serials]), [[solicit.id, ['TY-1']], [enforced.id, ['ORD-1']]]);
+  assert.is(alerts.length, 1, 'one alert, for the lost hold only');
+});
+
+test('sale:complete of a sale id that is not this register\'s open sale: SALE_NOT_FOUND, unless it is an invoice (the same one again, or SALE_ID_CONFLICT)', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const plain = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
+  const [a, b] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  const pay = [{ method: 'cash' as const, amountCents: 1000 }];
+  const missing = newSaleId();
+  assert.equal(await refusal(a!.request('sale:complete', { saleId: missing, payments: pay })), {
+    code: 'SALE_NOT_FOUND', message: `no open sale ${missing} on this register`, details: undefined,
+  });
+  // register B's open sale, seen from A: not found (not a conflict), and B's sale is untouched
+  const { sale: saleB } = await b!.request('sale:open', {});
+  await b!.request('sale:addLine', { saleId: saleB.saleId, productId: plain.id, quantity: 2 });
+  assert.equal(await refusal(a!.request('sale:complete', { saleId: saleB.saleId, payments: pay })), {
+    code: 'SALE_NOT_FOUND', message: `no open sale ${saleB.saleId} on this register`, details: undefined,
+  });
+  assert.is((await b!.request('sale:open', {})).sale.lines.length, 1);
+
+  // A completes its own sale; a retry answers the same invoice, B asking for it is a conflict
+  const { sale } = await a!.request('sale:open', {});
+  await a!.request('sale:addLine', { saleId: sale.saleId, productId: plain.id, quantity: 3 });
+  const done = await a!.request('sale:complete', { saleId: sale.saleId, payments: pay });
+  assert.is(done.replayed, false);
+  const again = await a!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: 1 }] });
+  assert.equal(again, { ...done, replayed: true });
+  assert.equal(await refusal(b!.request('sale:complete', { saleId: sale.saleId, payments: pay })), {
+    code: 'SALE_ID_CONFLICT', message: `sale id ${sale.saleId} belongs to another register`, details: undefined,
+  });
+  // the same for an invoice made over REST
+  const restId = newSaleId();
+  const rest = await store.cashier.post('/api/sales', { saleId: restId, lines: [{ productId: plain.id, quantity: 1 }], payments: pay });
+  assert.is(rest.status, 200, JSON.stringify(rest.body));
+  const replayed = await a!.request('sale:complete', { saleId: restId, payments: pay });
+  assert.equal(replayed.invoice, rest.body.invoice);
+  assert.is(replayed.replayed, true);
+  assert.is((await refusal(b!.request('sale:complete', { saleId: restId, payments: pay }))).code, 'SALE_ID_CONFLICT');
+  assert.is((await store.supervisor.get(`/api/products/${plain.id}`)).body.product.stock, 6, 'sold 3 + 1 once each');
+});
+
+/**
+ * Redis MONITOR on a socket of its own: every command Redis runs, with the client that sent it ("ip:port",
+ * "lua" for a script's own calls). (Not ioredis's monitor(): it can miss the switch when lines arrive at once.)
+ */
+async function monitorRedis(url: string) {
+  const { hostname, port } = new URL(url);
+  const sock = connect(Number(port), hostname);
+  const seen: { source: string; command: string; line: string }[] = [];
+  let buffered = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      // +<time> [<db> <source>] "<command>" "<arg>" ...
+      const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] "([^"]*)"(.*)$/.exec(line);
+      if (m) seen.push({ source: m[1]!, command: m[2]!.toLowerCase(), line: m[3]! });
+    }
+  });
+  await once(sock, 'connect');
+  sock.write('MONITOR\r\n');
+  await until(() => buffered.startsWith('+OK') || seen.length > 0, 5000, 'MONITOR to start');
+  return { seen, close: () => sock.destroy() };
+}
+
+test('sale:complete is one Redis command from the hub (the completeSale script), whatever its outcome', async () => {
+  // A hub of its own that is quiet between requests (no sweeps, no heartbeats) and a bare socket (no idle
+  // resyncs): every command the hub's Redis connection sends between two markers is the request's.
+  const hub = await startTestHub({}, redisUrl(), { heartbeatMs: 3_600_000 });
+  await hub.sweeper.stop();
+  const control = new Redis(redisUrl());
+  const monitor = await monitorRedis(redisUrl());
+  const socket: Socket = io(hub.url, { transports: ['websocket'], forceNew: true, reconnection: false, autoConnect: false });
+  try {
+    const hubSource = `${hub.redis.stream.localAddress}:${hub.redis.stream.localPort}`;
+    const marker = async () => {
+      const tag = `marker-${randomUUID()}`;
+      await control.echo(tag);
+      await until(() => monitor.seen.some((c) => c.line.includes(tag)), 5000, 'MONITOR to show the marker');
+      return monitor.seen.findIndex((c) => c.line.includes(tag));
+    };
+    // ioredis sends a script whole (EVAL) the first time on a connection, by its sha (EVALSHA) after that
+    const script = loadScriptSources().find((s) => s.name === 'completeSale')!;
+    const quoted = (text: string) => text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+    const isCompleteSale = (c: { command: string; line: string }) =>
+      c.command === 'evalsha' ? c.line.startsWith(` "${script.sha}" `) : c.command === 'eval' && c.line.startsWith(` "${quoted(script.lua.slice(0, 300))}`);
+
+    const store = await createStore(hub);
+    const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['ONE-1']);
+    socket.auth = { protocolVersion: PROTOCOL_VERSION, token: store.cashier.token };
+    socket.connect();
+    const request = async (event: string, payload: unknown) => (await socket.emitWithAck(event, payload)) as { ok: boolean; code?: string } & Record<string, any>;
+    const { sale } = await request('sale:open', {});
+    await request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'ONE-1' });
+    /** The reply of `sale:complete`, after checking the hub sent Redis one command for it. */
+    const complete = async (saleId: string) => {
+      const from = await marker();
+      const reply = await request('sale:complete', { saleId, payments: [{ method: 'cash', amountCents: 100 }] });
+      const to = await marker();
+      const commands = monitor.seen.slice(from + 1, to).filter((c) => c.source === hubSource);
+      assert.is(commands.length, 1, JSON.stringify(commands).slice(0, 500));
+      assert.ok(isCompleteSale(commands[0]!), `the completeSale script: ${JSON.stringify(commands[0]).slice(0, 200)}`);
+      assert.ok(commands[0]!.line.includes(saleId), 'for this sale');
+      return reply;
+    };
+    const done = await complete(sale.saleId);
+    assert.is(done.ok, true, JSON.stringify(done));
+    assert.is((await complete(sale.saleId)).replayed, true);
+    assert.is((await complete(newSaleId())).code, 'SALE_NOT_FOUND');
+    const { sale: empty } = await request('sale:open', {});
+    assert.is((await complete(empty.saleId)).code, 'SALE_REJECTED');
+  } finally {
+    socket.close();
+    monitor.close();
+    control.disconnect();
+    await hub.close();
+  }
 });
 
 test.run();

@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { storeKeys } from '../../server/store/keys.js';
 import { Client, createStore, newSaleId, productWithStock, startTestHub } from '../helpers/hub.js';
+import { connectRegister } from '../helpers/live.js';
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
 type Store = Awaited<ReturnType<typeof createStore>>;
@@ -257,6 +258,42 @@ test('the same sale id from another register is SALE_ID_CONFLICT', async ({ hub 
   assert.is(clerk.status, 403);
   assert.is(clerk.body.code, 'FORBIDDEN');
   assert.is(await invoiceCount(store), 1);
+});
+
+test('prices: an open sale completes at the prices its lines showed, a REST sale (even on that open sale\'s id) at today\'s; a body cannot set either', async ({ hub }) => {
+  const store = await createStore(hub);
+  const none = await productWithStock(store, { serialMode: 'none', priceCents: 1000 }, 10);
+  const setPrice = async (priceCents: number) => assert.is((await store.supervisor.patch(`/api/products/${none.id}`, { priceCents })).status, 200);
+  const reg = connectRegister(hub.url, store.cashier.token!);
+  try {
+    await reg.ready();
+    const { sale } = await reg.request('sale:open', {});
+    await reg.request('sale:addLine', { saleId: sale.saleId, productId: none.id, quantity: 1 });
+    await setPrice(1200);
+    for (const body of [
+      { saleId: sale.saleId, fromOpenSale: true, payments: cash(1000) },
+      { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 1, unitPriceCents: 1 }], payments: cash(1000) },
+    ]) {
+      const refused = await store.cashier.post('/api/sales', body);
+      assert.is(refused.status, 400, JSON.stringify(refused.body));
+      assert.is(refused.body.code, 'VALIDATION_FAILED');
+    }
+    // REST on the register's own open sale id: the lines sent, at today's price, and the open sale is closed
+    const rest = await store.cashier.post('/api/sales', { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 2 }], payments: cash(2400) });
+    assert.is(rest.status, 200, JSON.stringify(rest.body));
+    assert.equal(rest.body.invoice.lines.map((l: { quantity: number; unitPriceCents: number }) => [l.quantity, l.unitPriceCents]), [[2, 1200]]);
+    const next = await reg.request('sale:open', {});
+    assert.is(next.created, true);
+    assert.is.not(next.sale.saleId, sale.saleId);
+    // live: the price the line showed when it was added
+    await reg.request('sale:addLine', { saleId: next.sale.saleId, productId: none.id, quantity: 1 });
+    await setPrice(1500);
+    const live = await reg.request('sale:complete', { saleId: next.sale.saleId, payments: cash(1200) as { method: 'cash'; amountCents: number }[] });
+    assert.equal(live.invoice.lines.map((l) => [l.quantity, l.unitPriceCents]), [[1, 1200]]);
+    assert.equal(await stockOf(store, none.id), { stock: 7, held: 0 });
+  } finally {
+    reg.close();
+  }
 });
 
 test('a stale token (lease ran out, serial re-held by another register) cannot sell: HOLD_LOST, nothing written', async ({ short }) => {

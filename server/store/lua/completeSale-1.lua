@@ -5,24 +5,70 @@
   Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
   sold and not returned is flagged in the event (repeatedSolicitSerials) for the supervisors. Holds of the
   sale that the invoice does not use are released.
+  Two modes:
+    lines given (REST): the caller's lines and customer, at today's prices (REST callers cannot set prices).
+    fromOpenSale (live): the register's open sale (cart) is read here and gives the lines, their prices and
+      the customer. It is checked first, in this order: not this register's open sale -> the invoice of that
+      sale id if there is one (below), else SALE_NOT_FOUND; no lines -> SALE_REJECTED empty; then line by
+      line a lost hold -> HOLD_LOST {line, lineId, serial, reason} or a serial still missing ->
+      SALE_REJECTED serial_required {line, lineId}. Only then the invoice and the checks of both modes.
   Input:
-    KEYS[1] store meta key
-    ARGV[1] json {saleId, storeId, terminalId, staffId, customerId|null,
-                  lines: [{productId, quantity, serials: [{serial, token}], unitPriceCents?}],
-                  payments: [{method, amountCents}]}
-            (unitPriceCents only from the hub's own open sales: REST callers cannot set prices)
+    KEYS[1] store meta key (an open sale is read from cart:<saleId>)
+    ARGV[1] json {saleId, storeId, terminalId, staffId, payments: [{method, amountCents}]} and either
+                 {customerId|null, lines: [{productId, quantity, serials: [{serial, token}]}]}
+                 or {fromOpenSale: true}
   Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
           | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
           | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
                            | total_too_large}
+          fromOpenSale also: SALE_NOT_FOUND | SALE_REJECTED {reason: empty} | HOLD_LOST {line, lineId, serial, reason}
+          | SALE_REJECTED {line, lineId, reason: serial_required}
 ]]
 -- @include "base"
 -- @include "holds"
 -- @include "dates"
 -- Lua's cjson keeps 14 significant digits: one sale stays well below that.
 local MAX_TOTAL_CENTS = 1e13
+
+-- JavaScript's text of a value that may be null (messages read as the hub's own did).
+local function text(v)
+  if v == nil or v == cjson.null then return 'null' end
+  return tostring(v)
+end
+
+-- The lines of the register's open sale as a sale's lines (with the prices they showed), or the refusal of
+-- the first thing to fix: no lines, else the first line whose hold was lost or that still needs a serial.
+local function openSaleLines(cart)
+  if #cart.lines == 0 then return nil, fail('SALE_REJECTED', 'the sale has no lines', { reason = 'empty' }) end
+  local lines = {}
+  for i, l in ipairs(cart.lines) do
+    if l.lost ~= nil and l.lost ~= cjson.null then
+      return nil, fail('HOLD_LOST', 'line ' .. i .. ': the hold on ' .. text(l.serial) .. ' was lost (' .. text(l.lost.reason) .. '): pick the serial again',
+        { line = i - 1, lineId = l.lineId, serial = l.serial == nil and cjson.null or l.serial, reason = l.lost.reason })
+    end
+    local hasSerial = l.serial ~= nil and l.serial ~= cjson.null and l.serial ~= ''
+    if l.serialMode ~= 'none' and not hasSerial then
+      return nil, fail('SALE_REJECTED', 'line ' .. i .. ': ' .. text(l.name) .. ' needs a serial',
+        { line = i - 1, lineId = l.lineId, reason = 'serial_required' })
+    end
+    lines[i] = { productId = l.productId, quantity = l.quantity, unitPriceCents = l.unitPriceCents,
+      serials = hasSerial and { { serial = l.serial, token = l.token } } or {} }
+  end
+  return lines
+end
+
 local s = cjson.decode(ARGV[1])
 local existing = redis.call('GET', invoiceKey(s.saleId))
+local openCart = loadCart(s.saleId)
+if s.fromOpenSale then
+  if not openCart or openCart.terminalId ~= s.terminalId then
+    if not existing then return fail('SALE_NOT_FOUND', 'no open sale ' .. s.saleId .. ' on this register') end
+  else
+    local lines, refused = openSaleLines(openCart)
+    if refused then return refused end
+    s.lines, s.customerId = lines, openCart.customerId
+  end
+end
 if existing then
   local inv = cjson.decode(existing)
   if inv.terminalId ~= s.terminalId then
@@ -30,7 +76,6 @@ if existing then
   end
   return ok({ invoice = inv, replayed = true })
 end
-local openCart = loadCart(s.saleId)
 if openCart and openCart.terminalId ~= s.terminalId then
   return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
 end
@@ -89,7 +134,7 @@ for i, line in ipairs(s.lines) do
     end
   end
   -- an open sale completes at the prices its lines showed; a sale sent whole (REST) at today's price
-  line.price = (line.unitPriceCents ~= nil and line.unitPriceCents ~= cjson.null) and line.unitPriceCents or p.price
+  line.price = (s.fromOpenSale and line.unitPriceCents ~= nil and line.unitPriceCents ~= cjson.null) and line.unitPriceCents or p.price
   total = total + line.price * line.quantity
 end
 if total > MAX_TOTAL_CENTS then
