@@ -74,8 +74,8 @@ test('register A picks a serial; register B sees it locked within a second and c
   // the product page shows SN-AAA sold to that customer; the customer's page shows the service record
   await a.goto(`${hub.url}/#/product/${phone.id}`);
   await a.getByRole('tab', { name: /Sold/ }).or(a.getByRole('button', { name: /^Sold/ })).first().click();
-  await a.locator('tr[data-serial="SN-AAA"]').waitFor();
-  assert.match(await a.locator('tr[data-serial="SN-AAA"]').innerText(), /Wanda Buyer/);
+  // the row is drawn first, the customer's name filled in when it has loaded
+  await a.locator('tr[data-serial="SN-AAA"]', { hasText: 'Wanda Buyer' }).waitFor({ timeout: 5000 });
   await a.goto(`${hub.url}/#/customer/${customer.id}`);
   await a.getByText('Under warranty').first().waitFor();
   await a.locator('sh-customer-detail').getByText('SN-AAA').first().waitFor();
