@@ -22,6 +22,7 @@ import { Redis } from 'ioredis';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../server/redis/embedded.js';
 import { storeKeys } from '../server/store/keys.js';
 import { loadScriptSources } from '../server/store/scripts.js';
+import { buildHubBundle, hubNodeArgs } from '../test/helpers/hub-bundle.js';
 import {
   BIG_RECEIPT_ID, CLIENTS, FIXED_HOLD_RATE, FLEET_LAYOUTS, FLEET_SIZE, type FleetLayout, HUB_REQUESTS_PER_SECOND, SALE_RATE, latency,
   type Command, type FleetResult, type Latency, type Reply, type ResyncResult, type SalesResult, type SetupResult,
@@ -69,9 +70,13 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cle
 
 // ---------------------------------------------------------------------------------------------- processes
 
-/** A node process running a TypeScript file through tsx; its stderr is passed through with a prefix. */
-function node(file: string, env: Record<string, string>, opts: { ipc?: boolean; nodeArgs?: string[] } = {}): ChildProcess {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file], {
+/**
+ * A node process running a TypeScript file through tsx (or, with `bundle`, the built hub as `npm start` runs
+ * it); its stderr is passed through with a prefix.
+ */
+function node(file: string, env: Record<string, string>, opts: { ipc?: boolean; nodeArgs?: string[]; bundle?: boolean } = {}): ChildProcess {
+  const args = opts.bundle ? hubNodeArgs() : ['--import', 'tsx', file];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
     env: { ...process.env, ...env },
     stdio: opts.ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
@@ -127,7 +132,7 @@ async function startHub(profileDir?: string): Promise<Server> {
       REDIS_URL: redis!.url, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: '0', ADMIN_TOKEN, LOG_LEVEL: 'warn',
       DATA_DIR: join(tmp, 'hub'), LOGIN_ATTEMPTS: '1000',
     },
-    { nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] },
+    { nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], bundle: true },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, proc, 'the hub');
@@ -281,6 +286,7 @@ async function main() {
     console.error('redis-server was not found: install the Debian package redis-server (apt-get install redis-server)');
     process.exit(1);
   }
+  buildHubBundle(); // the hub runs as `npm start` runs it: the bundle of this checkout
   redis = await startEmbeddedRedis({ dir: join(tmp, 'redis'), port: 0 }); // AOF, appendfsync always
   client = new Redis(redis.url, { connectionName: 'bench-orchestrator' });
   const redisVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? '?';

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startEmbeddedRedis } from '../server/redis/embedded.js';
+import { buildHubBundle } from './helpers/hub-bundle.js';
 
 const SUITES = ['test/unit', 'test/integration', 'test/e2e', 'test/chaos', 'test/cluster'];
 const PARALLEL = Number(process.env.TEST_PARALLEL ?? 2);
@@ -72,6 +73,13 @@ async function main() {
   let redis;
   try {
     redis = await startEmbeddedRedis({ dir, port: 0, appendfsync: 'everysec' });
+  } catch (err) {
+    console.error((err as Error).message);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  try {
+    buildHubBundle(); // hub processes run as `npm start` runs them: the bundle, built from this checkout
   } catch (err) {
     console.error((err as Error).message);
     console.log('0 passed, 1 failed');

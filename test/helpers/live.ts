@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StoreSync } from '../../client/sync/store-sync.js';
 import { freePort } from '../../server/redis/embedded.js';
+import { hubNodeArgs } from './hub-bundle.js';
 import { ADMIN_TOKEN, redisUrl } from './hub.js';
 
 export function connectRegister(url: string, token: string, extra: Record<string, unknown> = {}): StoreSync {
@@ -32,10 +33,10 @@ export interface HubProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A hub in its own process (`node --import tsx server/index.ts`) on the test run's Redis. */
+/** A hub in its own process, as `npm start` runs it (the built bundle), on the test run's Redis. */
 export async function spawnHub(env: Record<string, string> = {}, port?: number): Promise<HubProcess> {
   const p = port ?? (await freePort());
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const proc = spawn(process.execPath, hubNodeArgs(), {
     env: {
       ...process.env, REDIS_URL: redisUrl(), PORT: String(p), HOST: '127.0.0.1', SEED_DEMO: '0', ADMIN_TOKEN,
       LOG_LEVEL: 'warn', LOGIN_ATTEMPTS: '1000', SWEEP_INTERVAL_MS: '200', ...env,

@@ -1,5 +1,5 @@
 /**
- * The hub as `npm start` runs it (node --import tsx server/index.ts), with no REDIS_URL: it starts its own
+ * The hub as `npm start` runs it (node dist-server/index.js, the built bundle), with no REDIS_URL: it starts its own
  * redis-server on a unix socket in DATA_DIR (AOF on), seeds the demo store once, and stops its redis-server
  * with it. Each case gets a fresh temp DATA_DIR and a free port; no TCP Redis is ever touched.
  */
@@ -11,6 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, REDIS_PACKAGE_HINT } from '../../server/redis/embedded.js';
 import { Client } from '../helpers/hub.js';
+import { hubNodeArgs } from '../helpers/hub-bundle.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const START_TIMEOUT_MS = 30_000;
@@ -44,7 +45,7 @@ async function startHubProcess(dataDir: string, env: Record<string, string> = {}
   for (const k of ['REDIS_URL', 'TEST_REDIS_URL', 'ADMIN_TOKEN', 'SEED_DEMO', 'PORT', 'HOST', 'DATA_DIR', 'REDIS_SERVER_BIN', 'LOG_LEVEL', 'ALLOWED_ORIGINS']) {
     delete base[k];
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const child = spawn(process.execPath, hubNodeArgs(), {
     cwd: ROOT,
     env: { ...base, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
