@@ -1,0 +1,134 @@
+/**
+ * What a register's dropped connection must not change: a completion whose ack was lost and that is retried on
+ * a new connection makes one invoice, and a session ended while the register was away cannot come back
+ * through Socket.IO's connection-state recovery (which would otherwise skip the handshake's checks).
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { StoreSync } from '../../client/sync/store-sync.js';
+import { holdKey } from '../../client/sync/store-state.js';
+import { storeKeys } from '../../server/store/keys.js';
+import { createStore, productWithStock, redisUrl, startTestHub } from '../helpers/hub.js';
+import { connectRegister, until } from '../helpers/live.js';
+
+type Hub = Awaited<ReturnType<typeof startTestHub>>;
+const test = suite<{ hub: Hub; redis: Redis; open: StoreSync[]; links: { close(): Promise<void> }[] }>('reconnect');
+
+test.before(async (ctx) => {
+  ctx.hub = await startTestHub();
+  ctx.redis = new Redis(redisUrl());
+  ctx.open = [];
+  ctx.links = [];
+});
+test.after.each(async (ctx) => {
+  for (const s of ctx.open.splice(0)) s.close();
+  await Promise.all(ctx.links.splice(0).map((l) => l.close()));
+});
+test.after(async (ctx) => {
+  ctx.redis.disconnect();
+  await ctx.hub.close();
+});
+
+/**
+ * A TCP hop between a register and the hub that can swallow everything the hub sends (the register's network
+ * failing after its request went out) and then cut every connection.
+ */
+async function lossyLink(hubPort: number) {
+  const conns = new Set<Socket>();
+  let swallowing = false;
+  const server: Server = createServer((down) => {
+    const up = connect(hubPort, '127.0.0.1');
+    conns.add(down).add(up);
+    down.on('data', (d) => up.write(d));
+    up.on('data', (d) => swallowing || down.write(d));
+    for (const [a, b] of [[down, up], [up, down]] as const) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => { conns.delete(a); b.destroy(); });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    swallow: () => void (swallowing = true),
+    cut() {
+      for (const c of conns) c.destroy();
+      swallowing = false;
+    },
+    close: () => new Promise<void>((r) => { for (const c of conns) c.destroy(); server.close(() => r()); }),
+  };
+}
+
+function register(ctx: { open: StoreSync[] }, url: string, token: string) {
+  const sync = connectRegister(url, token);
+  ctx.open.push(sync);
+  return sync;
+}
+
+test('a completion whose ack was lost to a dropped connection, retried on a new one, makes one invoice', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 5000 }, ['DROP-1', 'DROP-2']);
+  const k = storeKeys(store.storeId);
+  const link = await lossyLink(ctx.hub.port);
+  ctx.links.push(link);
+  const a = register(ctx, link.url, store.cashier.token!);
+  await a.ready();
+  const { sale } = await a.request('sale:open', {});
+  await a.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'DROP-1' });
+  const payments = [{ method: 'card' as const, amountCents: 5000 }];
+
+  // The request reaches the hub, which completes the sale; its answer is lost on the way back, then the
+  // connection drops.
+  link.swallow();
+  const lost = a.request('sale:complete', { saleId: sale.saleId, payments }, 20_000).then(() => 'acked', (e: { code: string }) => e.code);
+  await until(async () => (await ctx.redis.zscore(k.invoices, sale.saleId)) !== null, 5_000, 'the invoice in Redis');
+  link.cut();
+  await until(() => a.status !== 'online', 5_000, 'the register to notice the drop');
+  // The register reconnects (a new connection) and retries the same sale id.
+  await until(() => a.status === 'online', 5_000, 'the register to reconnect');
+  await a.ready();
+  const retry = await a.request('sale:complete', { saleId: sale.saleId, payments });
+  assert.is(retry.replayed, true);
+  const again = await a.request('sale:complete', { saleId: sale.saleId, payments });
+  assert.is(again.invoice.number, retry.invoice.number);
+  assert.is.not(await lost, 'acked', 'the first ack was never delivered');
+
+  assert.is(await ctx.redis.zcard(k.invoices), 1);
+  const stock = await store.clerk.get(`/api/products/${p.id}`);
+  assert.is(stock.body.product.stock, 1);
+  const serials = await store.clerk.get(`/api/products/${p.id}/serials?status=sold`);
+  assert.equal(serials.body.items.map((s: { serial: string }) => s.serial), ['DROP-1']);
+  assert.is(a.state.holds.has(holdKey(p.id, 'DROP-1')), false);
+});
+
+test('a dropped connection comes back through connection-state recovery while its session lives', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const a = register(ctx, ctx.hub.url, store.cashier.token!);
+  await a.ready();
+  assert.is(a.socket.recovered, false);
+  a.socket.io.engine.close(); // the transport drops; Socket.IO reconnects by itself
+  await until(() => a.socket.connected && a.socket.recovered, 5_000, 'a recovered reconnection');
+  await a.ready();
+});
+
+test('a session ended while its register is away cannot come back through connection-state recovery', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const a = register(ctx, ctx.hub.url, store.cashier.token!);
+  await a.ready();
+  a.socket.io.reconnection(false);
+  a.socket.io.engine.close();
+  await until(() => !a.socket.connected, 2_000, 'the drop');
+
+  // While it is away, a supervisor ends the cashier's sessions.
+  const ended = await store.supervisor.delete('/api/staff/2001/sessions');
+  assert.is(ended.status, 200);
+
+  a.socket.io.reconnection(true);
+  a.socket.connect(); // offers its recovery id: the hub must still run the handshake's checks
+  await until(() => a.status === 'refused', 5_000, 'the refusal');
+  assert.is(a.refusal?.code, 'UNAUTHENTICATED');
+  assert.is(a.socket.connected, false);
+});
+
+test.run();
