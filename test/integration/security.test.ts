@@ -13,12 +13,12 @@ import type { StoreEvent } from '../../protocol/events.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Role } from '../../protocol/schemas.js';
 import type { ClientToServerEvents } from '../../protocol/socket.js';
-import { allows, type Permission } from '../../server/access.js';
 import { routeTable, type RouteSpec } from '../../server/routes.js';
 import { hashToken } from '../../server/services/secrets.js';
 import { storeKeys } from '../../server/store/keys.js';
 import { errorReplyProblems, eventSeq, eventTypesSince, storeKeyCount } from '../helpers/fuzz.js';
 import { ADMIN_TOKEN, Client, createStore, login, newSaleId, PINS, productWithStock, startTestHub, uniqueStoreId, type TestStore } from '../helpers/hub.js';
+import { DECIDED_EVENTS, DECIDED_ROUTES, decidedAllows } from '../helpers/decided-access.js';
 import { callFrom } from '../helpers/http.js';
 import { connectRegister, spawnHub, until, type HubProcess } from '../helpers/live.js';
 
@@ -191,7 +191,7 @@ test("store A's sessions, on every route, naming store B's ids: 404 or refused, 
       const text = JSON.stringify(r.body) ?? '';
       const markers = route.access === 'public' ? b.markers : [...b.markers, b.store.storeId];
       for (const m of markers) if (text.includes(m)) problems.push(`B's data (${m}) reached A: ${where}`);
-      const permitted = route.access === 'public' || route.access === 'session' || (route.access !== 'admin' && allows(caller.role, route.access));
+      const permitted = decidedAllows(DECIDED_ROUTES[routeKey(route)], caller.role);
       if (!permitted) {
         if (r.status < 400) problems.push(`a refused route answered: ${where}`);
       } else if (req.expect === 'not found') {
@@ -318,25 +318,7 @@ test("socket: A's registers never hear B's events or alerts, and A's requests ca
 
 // ---------------------------------------------------------------- live events x roles
 
-/**
- * The permission of every live request (server/socket/live.ts). A Record over ClientToServerEvents: an event
- * added to or removed from the protocol does not compile here until the matrix knows it.
- */
-const EVENT_PERMISSIONS: Record<keyof ClientToServerEvents, Permission> = {
-  sync: 'serials:read',
-  'sale:open': 'holds:use',
-  'sale:addLine': 'holds:use',
-  'sale:pickSerial': 'holds:use',
-  'sale:removeLine': 'holds:use',
-  'sale:setQuantity': 'holds:use',
-  'sale:setCustomer': 'holds:use',
-  'sale:void': 'holds:use',
-  'sale:complete': 'sales:complete',
-  'serials:available': 'products:read',
-  'hold:forceRelease': 'holds:force',
-};
-
-test('role matrix of the live protocol: every event x every role answers as the permission table says; no login cannot connect', async (ctx) => {
+test('role matrix of the live protocol: every event x every role answers as decided (test/helpers/decided-access.ts); no login cannot connect', async (ctx) => {
   const { hub } = ctx;
   const store = await createStore(hub);
   const supervisorTerminal = await pairRegister(hub, store, 'Matrix register');
@@ -352,10 +334,10 @@ test('role matrix of the live protocol: every event x every role answers as the 
   for (const kind of kinds) {
     const s = await register(ctx, hub.url, kind.token);
     await s.ready();
-    for (const [event, permission] of Object.entries(EVENT_PERMISSIONS) as [keyof ClientToServerEvents, Permission][]) {
+    for (const [event, roles] of Object.entries(DECIDED_EVENTS) as [keyof ClientToServerEvents, readonly Role[]][]) {
       // A payload no schema accepts: a permitted caller hears VALIDATION_FAILED, anyone else FORBIDDEN (checked first).
       const code = await s.request(event, { notAField: true } as never).then(() => 'ok', (err: { code: string }) => err.code);
-      const expected = allows(kind.role, permission) ? 'VALIDATION_FAILED' : 'FORBIDDEN';
+      const expected = roles.includes(kind.role) ? 'VALIDATION_FAILED' : 'FORBIDDEN';
       if (code !== expected) problems.push(`${event} as ${kind.name}: ${code}, expected ${expected}`);
     }
     s.close();
