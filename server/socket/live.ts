@@ -67,6 +67,11 @@ export interface LiveHub {
   close(): Promise<void>;
 }
 
+/** The transport an Engine.IO handshake asks for (`?transport=`). */
+function handshakeTransport(url: string | undefined): string | null {
+  return new URL(url ?? '/', 'http://hub').searchParams.get('transport');
+}
+
 function connectError(code: P.ConnectErrorCode, message: string): Error {
   return Object.assign(new Error(message), { data: { code, message } });
 }
@@ -86,8 +91,13 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
     pingTimeout: deps.config.PING_TIMEOUT_MS,
     cors: { origin: deps.config.ALLOWED_ORIGINS },
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // A foreign Origin on a WebSocket handshake is let through to the middleware below, which refuses it with
+    // a reason the client can show (connect_error ORIGIN_REFUSED); refused here, it would only see a transport
+    // error and retry forever. A polling handshake is still refused here, at the HTTP level: a browser on a
+    // foreign origin could not read any answer to it anyway (it gets no CORS headers), and the hub opens no
+    // Engine.IO session for it. (An upgrade of an accepted polling session is not a handshake: never asked.)
     allowRequest: (req, cb) => {
-      const ok = originAllowed(req.headers.origin, req.headers.host, deps.config.ALLOWED_ORIGINS);
+      const ok = handshakeTransport(req.url) === 'websocket' || originAllowed(req.headers.origin, req.headers.host, deps.config.ALLOWED_ORIGINS);
       cb(ok ? null : 'ORIGIN_REFUSED', ok);
     },
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
@@ -100,6 +110,11 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
 
   io.use(async (socket, next) => {
     try {
+      // first, so a foreign page learns nothing about the session it sent
+      const { origin, host } = socket.handshake.headers;
+      if (!originAllowed(origin, host, deps.config.ALLOWED_ORIGINS)) {
+        return next(connectError('ORIGIN_REFUSED', `this hub does not accept connections from ${String(origin).slice(0, 100)}`));
+      }
       const hs = P.Handshake.safeParse(socket.handshake.auth);
       if (!hs.success) return next(connectError('VALIDATION_FAILED', 'send { protocolVersion, token } as auth'));
       if (hs.data.protocolVersion < PROTOCOL_VERSION) {

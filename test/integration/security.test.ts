@@ -523,10 +523,12 @@ test('Origin allowlist on every REST route: foreign origins get 403 ORIGIN_REFUS
   }
 });
 
-test('Origin allowlist for the live connection: foreign origins cannot open a socket (WebSocket or polling); allowed ones can', async (ctx) => {
+test('Origin allowlist for the live connection: foreign origins cannot open a socket (WebSocket: connect_error ORIGIN_REFUSED; polling: refused at the HTTP level); allowed ones can', async (ctx) => {
   const hub = await startTestHub({ ALLOWED_ORIGINS: ALLOWED });
   try {
     const store = await createStore(hub);
+    const seqBefore = await eventSeq(hub.redis, store.storeId);
+    const presenceBefore = await hub.redis.hgetall(storeKeys(store.storeId).presence);
     const attempt = (transport: string, origin?: string) =>
       new Promise<{ connected: boolean; error?: string; data?: unknown }>((resolve) => {
         const s: Socket = io(hub.url, {
@@ -546,7 +548,20 @@ test('Origin allowlist for the live connection: foreign origins cannot open a so
         const r = await attempt(transport, origin);
         assert.is(r.connected, false, `${transport} from ${origin}`);
         assert.not.ok(r.error === 'timeout', `${transport} from ${origin}: no answer`);
+        if (transport === 'websocket') {
+          // a reason the register can show, not a transport error it would retry forever
+          assert.equal(r.data, { code: 'ORIGIN_REFUSED', message: `this hub does not accept connections from ${origin}` }, `websocket from ${origin}`);
+        } else {
+          assert.is(r.data, undefined, `polling from ${origin}`);
+        }
       }
+    }
+    // Nothing of the store was touched: no socket was let in (so none joined its room), no presence, no event.
+    assert.is(hub.live.io.of('/').sockets.size, 0, 'a foreign socket was let in');
+    assert.is((await hub.live.io.local.in(`store:${store.storeId}`).fetchSockets()).length, 0, 'a foreign socket joined the store');
+    assert.is(await eventSeq(hub.redis, store.storeId), seqBefore, 'events were written');
+    assert.equal(await hub.redis.hgetall(storeKeys(store.storeId).presence), presenceBefore, 'presence changed');
+    for (const transport of ['websocket', 'polling']) {
       for (const origin of [ALLOWED, `http://127.0.0.1:${hub.port}`, undefined]) {
         const r = await attempt(transport, origin);
         assert.is(r.connected, true, `${transport} from ${origin}: ${r.error}`);

@@ -1,8 +1,13 @@
-/** Pins the protocol version and keeps the Lua scripts, key names and error codes in step with TypeScript. */
+/**
+ * Pins the protocol version and keeps the Lua scripts, key names and error codes in step with TypeScript, and
+ * the protocol doc's tables of events and codes in step with protocol/.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ERROR_STATUS, isErrorCode } from '../../protocol/errors.js';
+import { ERROR_CODES, ERROR_STATUS, isErrorCode } from '../../protocol/errors.js';
+import { STORE_EVENT_TYPES } from '../../protocol/events.js';
+import { CONNECT_ERROR_CODES } from '../../protocol/socket.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { storeKeys } from '../../server/store/keys.js';
 import { loadScriptSources } from '../../server/store/scripts.js';
@@ -57,6 +62,25 @@ test('Lua key names mirror server/store/keys.ts, all inside the store hash tag',
     const key = typeof v === 'function' ? (v as (x: string) => string)('1') : v;
     assert.ok(key.startsWith(prefix), key);
   }
+});
+
+/** The backticked names in the first column of the doc's table whose header row starts with `header`. */
+function firstColumn(doc: string, header: string): string[] {
+  const at = doc.indexOf(`\n${header}`);
+  assert.ok(at >= 0, `no table "${header}" in protocol/README.md`);
+  const names: string[] = [];
+  for (const row of doc.slice(at + 1).split('\n').slice(2)) {
+    if (!row.startsWith('|')) break;
+    for (const [, name] of row.split('|')[1]!.matchAll(/`([^`]+)`/g)) names.push(name!);
+  }
+  return names.sort();
+}
+
+test('protocol/README.md has a row for every store event type, connect error code and error code, and no others', () => {
+  const doc = readFileSync(new URL('../../protocol/README.md', import.meta.url), 'utf8');
+  assert.equal(firstColumn(doc, '| type | sent when | `data` |'), [...STORE_EVENT_TYPES].sort(), 'section 9: store events');
+  assert.equal(firstColumn(doc, '| `err.data.code` | why | what to do |'), [...CONNECT_ERROR_CODES].sort(), 'section 10.2: refused connections');
+  assert.equal(firstColumn(doc, '| code | HTTP | when |'), [...ERROR_CODES].sort(), 'section 7: every code');
 });
 
 test.run();
