@@ -113,14 +113,17 @@ export function createApp(deps: Deps, services: Services) {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // Ready while any master answers: with one master of a cluster down every hub is equally short of it, and
+  // a balancer that took them all out would stop every store instead of that master's (DEPLOY.md, section 3).
   app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.redis.ping();
-      // After a Redis restart or SCRIPT FLUSH the scripts are loaded again here (calls reload them anyway).
-      await ensureScriptsLoaded(deps.redis);
+    // After a Redis restart or SCRIPT FLUSH the scripts are loaded again here (calls reload them anyway).
+    const check = await ensureScriptsLoaded(deps.redis);
+    if (check.up.length === 0) {
+      res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${check.down.map((d) => d.error).join('; ')}` });
+    } else if (check.down.length > 0) {
+      res.json({ ok: true, redis: 'degraded', scripts: SCRIPT_NAMES.length, unreachable: check.down.map((d) => d.node) });
+    } else {
       res.json({ ok: true, redis: 'up', scripts: SCRIPT_NAMES.length });
-    } catch (err) {
-      res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${(err as Error).message}` });
     }
   });
   app.get('/metrics', async (_req, res) => {
