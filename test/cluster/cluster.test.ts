@@ -419,7 +419,7 @@ test('/readyz and /metrics on the cluster: scripts on every master, Redis round 
   assert.match(text, /serialhub_hub_info\{hub_id="[^"]+",redis="cluster"\} 1/);
 });
 
-test('one master down: a hub still starts, the other masters\' stores sell, its stores answer 503, and they come back from its AOF', async (ctx) => {
+test('one master down: a hub still starts, the other masters\' stores sell and sweep, its stores answer 503, and they come back from its AOF', async (ctx) => {
   const owner = slotOwners(ctx.cluster);
   const masterOf = (rig: StoreRig) => owner(keyslot(ctx.cluster, storeKeys(rig.store.storeId).meta));
   // the master of the store registry: the sweeper's store list goes down with it
@@ -428,9 +428,9 @@ test('one master down: a hub still starts, the other masters\' stores sell, its 
   const gone = spare.find((r) => masterOf(r) === deadPort)!;
   const kept = spare.find((r) => masterOf(r) !== deadPort)!;
   assert.ok(gone && kept, 'stores on the master to kill and on the others');
-  const keptProduct = await productWithStock(kept.store, { serialMode: 'enforced', priceCents: 100 }, [0, 1].map((k) => `${kept.tag}-M${k}`));
+  const keptProduct = await productWithStock(kept.store, { serialMode: 'enforced', priceCents: 100 }, [0, 1, 2].map((k) => `${kept.tag}-M${k}`));
   const goneProduct = await productWithStock(gone.store, { serialMode: 'enforced', priceCents: 100 }, [`${gone.tag}-M0`]);
-  // a register of the kept store for REST calls
+  // a register of the kept store with no socket: no hub's heartbeat renews its holds, so they run out
   const [quietToken] = await pairRegisters(ctx.hubs[0]!.url, kept.store, 1);
   const goneInvoices = (await gone.store.supervisor.get('/api/invoices?limit=100')).body.items.length as number;
 
@@ -438,7 +438,7 @@ test('one master down: a hub still starts, the other masters\' stores sell, its 
   let fresh: HubProcess | null = null;
   try {
     // a hub started now starts, says which master it could not reach, and is ready (degraded)
-    fresh = await spawnHub(hubEnv(ctx.cluster));
+    fresh = await spawnHub({ ...hubEnv(ctx.cluster), HOLD_LEASE_MS: '1500' });
     assert.match(fresh.output(), new RegExp(`master 127\\.0\\.0\\.1:${deadPort} is unreachable`));
     const ready = await fetch(`${fresh.url}/readyz`);
     assert.is(ready.status, 200);
@@ -459,6 +459,18 @@ test('one master down: a hub still starts, the other masters\' stores sell, its 
     await reg.request('sale:addLine', { saleId: sale.saleId, productId: keptProduct.id, serial: `${kept.tag}-M1` }, 10_000);
     const done = await reg.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 100 }] }, 10_000);
     kept.acknowledged.set(done.invoice.saleId, [`${kept.tag}-M1`]);
+
+    // a hold left to run out (1.5 s lease): the hubs that read the store list before the outage still sweep it
+    const left = await quiet.post('/api/holds', { productId: keptProduct.id, serial: `${kept.tag}-M2`, saleId: randomUUID() });
+    assert.is(left.status, 201, JSON.stringify(left.body));
+    await until(async () => (await kept.store.supervisor.get(`/api/products/${keptProduct.id}`)).body.product?.held === 0, 10_000, 'the hold expired and was swept');
+    const available = await kept.store.supervisor.get(`/api/products/${keptProduct.id}/serials?status=available&limit=10`);
+    assert.equal(available.body.items.map((i: { serial: string }) => i.serial), [`${kept.tag}-M2`]);
+    for (const h of ctx.hubs) assert.match(h.output(), /store list unreachable: sweeping the stores last read/);
+    // the fresh hub never read the list: it found the stores of the masters that answer by their keys
+    const reachableStores = ctx.rigs.filter((r) => masterOf(r) !== deadPort).length;
+    await until(() => fresh!.output().includes('sweeping the stores found on the masters that answer'), 5000, 'the fresh hub sweeps');
+    assert.match(fresh.output(), new RegExp(`"knownStores":${reachableStores},"msg":"store list unreachable: sweeping the stores found`));
 
     // the store on the dead master: 503 UNAVAILABLE on REST and on the socket, from old and new hubs alike
     for (const url of [fresh.url, ctx.hubs[0]!.url]) {
