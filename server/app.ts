@@ -50,6 +50,10 @@ function mount(deps: Deps, services: Services, spec: RouteSpec): RequestHandler 
     } else if (spec.access !== 'public') {
       caller = await services.access.authenticate(bearer(req));
       res.locals.caller = caller;
+      // from here on every line of this request says whose it is, not only the closing one
+      res.locals.log = (res.locals.log as Logger).child({
+        storeId: caller.storeId, terminalId: caller.terminalId ?? undefined, staffId: caller.staffId,
+      });
       if (spec.access !== 'session' && !allows(caller.session.role, spec.access)) {
         throw new HubError('FORBIDDEN', `a ${caller.session.role} may not do this`);
       }
@@ -109,14 +113,17 @@ export function createApp(deps: Deps, services: Services) {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // Ready while any master answers: with one master of a cluster down every hub is equally short of it, and
+  // a balancer that took them all out would stop every store instead of that master's (DEPLOY.md, section 3).
   app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.redis.ping();
-      // After a Redis restart or SCRIPT FLUSH the scripts are loaded again here (calls reload them anyway).
-      await ensureScriptsLoaded(deps.redis);
+    // After a Redis restart or SCRIPT FLUSH the scripts are loaded again here (calls reload them anyway).
+    const check = await ensureScriptsLoaded(deps.redis);
+    if (check.up.length === 0) {
+      res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${check.down.map((d) => d.error).join('; ')}` });
+    } else if (check.down.length > 0) {
+      res.json({ ok: true, redis: 'degraded', scripts: SCRIPT_NAMES.length, unreachable: check.down.map((d) => d.node) });
+    } else {
       res.json({ ok: true, redis: 'up', scripts: SCRIPT_NAMES.length });
-    } catch (err) {
-      res.status(503).json({ code: 'UNAVAILABLE', message: `redis: ${(err as Error).message}` });
     }
   });
   app.get('/metrics', async (_req, res) => {
@@ -125,7 +132,8 @@ export function createApp(deps: Deps, services: Services) {
   });
 
   // Every API request: a request id (X-Request-Id, kept if the proxy sent a sane one), a child logger
-  // carrying it, one log line when it ends with the store, register and staff member, and its latency.
+  // carrying it (and the store, register and staff member once the caller is known, see mount), one log line
+  // when it ends, with its latency.
   app.use('/api', (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const reqId = typeof incoming === 'string' && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
@@ -136,12 +144,12 @@ export function createApp(deps: Deps, services: Services) {
       const seconds = (performance.now() - started) / 1000;
       const route = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
       deps.metrics?.httpSeconds.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      // a known caller is in the logger's bindings already; before that, a login names its store in the body
       const caller = res.locals.caller as RequestContext['caller'] | undefined;
       const named = (req.body as { storeId?: unknown } | undefined)?.storeId;
       (res.locals.log as Logger).info({
         method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000),
-        storeId: caller?.storeId ?? (typeof named === 'string' && /^[a-z0-9-]{1,32}$/.test(named) ? named : undefined),
-        terminalId: caller?.terminalId ?? undefined, staffId: caller?.staffId,
+        ...(caller ? {} : { storeId: typeof named === 'string' && /^[a-z0-9-]{1,32}$/.test(named) ? named : undefined }),
       }, 'request');
     });
     next();
@@ -175,11 +183,10 @@ export function createApp(deps: Deps, services: Services) {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const { status, body } = errorBody(err);
+    // the request's logger carries the caller once known (mount)
     const log = (res.locals.log as Logger | undefined) ?? deps.log;
-    const caller = res.locals.caller as RequestContext['caller'] | undefined;
-    const who = { storeId: caller?.storeId, terminalId: caller?.terminalId ?? undefined };
-    if (status >= 500) log.error({ err, method: req.method, path: req.path, ...who }, 'request failed');
-    else log.debug({ code: body.code, method: req.method, path: req.path, ...who }, 'request refused');
+    if (status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    else log.debug({ code: body.code, method: req.method, path: req.path }, 'request refused');
     if (res.headersSent) return;
     res.status(status).json(body);
   };

@@ -40,12 +40,13 @@ export async function startHub(config: Config, log: Logger, redisUrl: string, li
   let layout: Awaited<ReturnType<typeof checkRedisLayout>>;
   try {
     if (!clustered) await redis.ping();
-    layout = await checkRedisLayout(redis, where);
+    layout = await checkRedisLayout(redis, where, { seeds: config.REDIS_CLUSTER_NODES });
   } catch (err) {
     redis.disconnect();
     throw err;
   }
-  if (layout.mode === 'cluster') log.info({ nodes: where, masters: layout.masters }, 'using a Redis Cluster');
+  if (layout.mode === 'cluster') log.info({ nodes: where, masters: layout.masters, unreachable: layout.unreachable }, 'using a Redis Cluster');
+  for (const warning of layout.warnings) log.warn(warning);
   const hubId = liveOptions.hubId ?? randomUUID();
   const metrics = new HubMetrics({ hubId, redisMode: layout.mode });
   // The live hub is attached after the services exist; until then scripts have nobody to tell.

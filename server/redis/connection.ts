@@ -1,6 +1,6 @@
 /** ioredis connections with every script defined on them: one Redis, or a Redis Cluster. */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { defineScripts } from '../store/scripts.js';
+import { defineScripts, loadScriptsOnConnect } from '../store/scripts.js';
 import { isCluster } from './cluster.js';
 
 /** Reconnect attempts back off to this delay (ms). */
@@ -25,6 +25,7 @@ export function connectRedis(url: string, name = 'serialhub'): Redis {
     ? new Redis({ ...options, path: url.slice('redis+unix://'.length) })
     : new Redis(url, options);
   defineScripts(redis);
+  loadScriptsOnConnect(redis);
   return redis;
 }
 
@@ -57,6 +58,8 @@ export function connectRedisCluster(seeds: ClusterSeed[], password = '', name = 
   const cluster = new Cluster(seeds, options);
   const redis = cluster as unknown as Redis;
   defineScripts(redis);
+  // each master as ioredis connects to it, and again whenever it comes back after a restart
+  loadScriptsOnConnect(redis);
   return redis;
 }
 

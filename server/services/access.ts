@@ -2,6 +2,7 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Role } from '../../protocol/schemas.js';
 import type { Caller, Deps } from '../deps.js';
+import { dataNodes } from '../redis/cluster.js';
 import { HubError } from '../store/errors.js';
 import { GLOBAL_STORES_KEY, LOGIN_LIMIT_PREFIX, storeKeys } from '../store/keys.js';
 import type { SessionRecord, StaffRecord, TerminalRecord } from '../store/scripts.js';
@@ -35,6 +36,29 @@ export class AccessService {
 
   async listStores(): Promise<string[]> {
     return this.deps.redis.hkeys(GLOBAL_STORES_KEY);
+  }
+
+  /**
+   * The stores whose meta key is on a master that answers, found by SCAN: for a hub that starts while the
+   * registry's master is down (the registry is one key, on one master). Masters that fail are skipped.
+   */
+  async discoverStores(): Promise<string[]> {
+    const meta = /^sh:\{s:([a-z0-9-]{1,32})\}:meta$/;
+    const found = await Promise.all(dataNodes(this.deps.redis).map(async (node) => {
+      const ids: string[] = [];
+      try {
+        for await (const keys of node.scanStream({ match: storeKeys('*').meta, count: 1000 }) as AsyncIterable<string[]>) {
+          for (const key of keys) {
+            const id = meta.exec(key)?.[1];
+            if (id) ids.push(id);
+          }
+        }
+      } catch {
+        // that master is down: its stores cannot be swept anyway
+      }
+      return ids;
+    }));
+    return found.flat();
   }
 
   async createStore(input: { storeId: string; name: string; supervisor: { code: string; name: string; pin: string } }) {

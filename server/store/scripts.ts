@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
 import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
-import { dataNodes } from '../redis/cluster.js';
+import { dataNodes, isCluster, nodeAddress } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
 
@@ -47,19 +47,62 @@ export function loadScriptSources(): ScriptSource[] {
 const SOURCES = loadScriptSources();
 export const SCRIPT_NAMES = SOURCES.map((s) => s.name);
 
+/** A master that does not answer within this time counts as down for /readyz. */
+const NODE_CHECK_MS = 2_000;
+
+/** Loads into one Redis any script it lacks (SCRIPT EXISTS, then SCRIPT LOAD); returns how many were loaded. */
+export async function loadMissingScripts(node: Redis): Promise<number> {
+  const exists = (await node.script('EXISTS', ...SOURCES.map((s) => s.sha))) as number[];
+  const missing = SOURCES.filter((_, i) => exists[i] === 0);
+  await Promise.all(missing.map((s) => node.script('LOAD', s.lua)));
+  return missing.length;
+}
+
+export interface ScriptsCheck {
+  /** Scripts loaded now, over every master that answered. */
+  loaded: number;
+  /** Masters (host:port, or "redis") that answered and hold every script. */
+  up: string[];
+  /** Masters that did not answer, with why. */
+  down: { node: string; error: string }[];
+}
+
 /**
- * Loads into Redis any script it lacks (SCRIPT EXISTS, then SCRIPT LOAD); returns how many were loaded.
- * On a Redis Cluster each master has its own script cache, so every master is checked.
+ * PING and loads any missing script, on every master at once (on a Redis Cluster each has its own script
+ * cache). A master that is down is reported, not thrown: the others' stores are still served, and it gets
+ * the scripts when it is back (loadScriptsOnConnect; EVALSHA falls back to EVAL meanwhile).
  */
-export async function ensureScriptsLoaded(redis: Redis): Promise<number> {
-  let loaded = 0;
-  for (const node of dataNodes(redis)) {
-    const exists = (await node.script('EXISTS', ...SOURCES.map((s) => s.sha))) as number[];
-    const missing = SOURCES.filter((_, i) => exists[i] === 0);
-    await Promise.all(missing.map((s) => node.script('LOAD', s.lua)));
-    loaded += missing.length;
-  }
-  return loaded;
+export async function ensureScriptsLoaded(redis: Redis): Promise<ScriptsCheck> {
+  const check: ScriptsCheck = { loaded: 0, up: [], down: [] };
+  await Promise.all(dataNodes(redis).map(async (node) => {
+    const name = isCluster(redis) ? nodeAddress(node) : 'redis';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${NODE_CHECK_MS / 1000}s`)), NODE_CHECK_MS);
+      });
+      const loaded = await Promise.race([node.ping().then(() => loadMissingScripts(node)), timeout]);
+      check.loaded += loaded;
+      check.up.push(name);
+    } catch (err) {
+      check.down.push({ node: name, error: (err as Error).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
+  return check;
+}
+
+/**
+ * Loads the scripts on every (re)connection: into a master that restarted (its script cache is empty) before
+ * the first call needs them, and into each master of a cluster as ioredis connects to it.
+ */
+export function loadScriptsOnConnect(redis: Redis): void {
+  const onReady = (node: Redis) => node.on('ready', () => void loadMissingScripts(node).catch(() => {
+    // its next command fails the same way and says so; EVALSHA falls back to EVAL anyway
+  }));
+  if (isCluster(redis)) (redis as unknown as Cluster).on('+node', onReady);
+  else onReady(redis);
 }
 
 /** Registers every script on a connection (ioredis runs EVALSHA and falls back to EVAL after SCRIPT FLUSH). */

@@ -8,6 +8,7 @@
  * single-slot scripts. Everything runs on loopback and is stopped at the end; port 6379 is never used.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import { holdKey } from '../../client/sync/store-state.js';
 import type { StoreEvent } from '../../protocol/events.js';
 import { freePort } from '../../server/redis/embedded.js';
 import { sampleStoreKeyNames } from '../../server/redis/cluster.js';
-import { storeKeys } from '../../server/store/keys.js';
+import { GLOBAL_STORES_KEY, storeKeys } from '../../server/store/keys.js';
+import { SCRIPT_NAMES } from '../../server/store/scripts.js';
 import { Client, createStore, login, PINS, productWithStock, type TestStore } from '../helpers/hub.js';
 import { connectRegister, spawnHub, until, type HubProcess } from '../helpers/live.js';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
@@ -389,7 +391,6 @@ test('/readyz and /metrics on the cluster: scripts on every master, Redis round 
   const ready = await fetch(`${ctx.hubs[1]!.url}/readyz`);
   assert.is(ready.status, 200);
   // (counted, not compared by sha: the Lua files may be edited while the hubs run)
-  const { SCRIPT_NAMES } = await import('../../server/store/scripts.js');
   for (const n of ctx.cluster.nodes) {
     const cached = Number(/number_of_cached_scripts:(\d+)/.exec(ctx.cluster.cli(n.port, 'INFO', 'memory'))?.[1]);
     assert.ok(cached >= SCRIPT_NAMES.length, `master ${n.port} has ${cached} of ${SCRIPT_NAMES.length} scripts`);
@@ -418,7 +419,94 @@ test('/readyz and /metrics on the cluster: scripts on every master, Redis round 
   assert.match(text, /serialhub_hub_info\{hub_id="[^"]+",redis="cluster"\} 1/);
 });
 
-test('start-up refuses: a cluster node as REDIS_URL, a cluster that is not ok, a plain Redis as a cluster', async (ctx) => {
+test('one master down: a hub still starts, the other masters\' stores sell and sweep, its stores answer 503, and they come back from its AOF', async (ctx) => {
+  const owner = slotOwners(ctx.cluster);
+  const masterOf = (rig: StoreRig) => owner(keyslot(ctx.cluster, storeKeys(rig.store.storeId).meta));
+  // the master of the store registry: the sweeper's store list goes down with it
+  const deadPort = owner(keyslot(ctx.cluster, GLOBAL_STORES_KEY));
+  const spare = ctx.rigs.slice(3); // rigs 0-2 have sales open from the tests above
+  const gone = spare.find((r) => masterOf(r) === deadPort)!;
+  const kept = spare.find((r) => masterOf(r) !== deadPort)!;
+  assert.ok(gone && kept, 'stores on the master to kill and on the others');
+  const keptProduct = await productWithStock(kept.store, { serialMode: 'enforced', priceCents: 100 }, [0, 1, 2].map((k) => `${kept.tag}-M${k}`));
+  const goneProduct = await productWithStock(gone.store, { serialMode: 'enforced', priceCents: 100 }, [`${gone.tag}-M0`]);
+  // a register of the kept store with no socket: no hub's heartbeat renews its holds, so they run out
+  const [quietToken] = await pairRegisters(ctx.hubs[0]!.url, kept.store, 1);
+  const goneInvoices = (await gone.store.supervisor.get('/api/invoices?limit=100')).body.items.length as number;
+
+  await ctx.cluster.kill(deadPort, 'SIGKILL');
+  let fresh: HubProcess | null = null;
+  try {
+    // a hub started now starts, says which master it could not reach, and is ready (degraded)
+    fresh = await spawnHub({ ...hubEnv(ctx.cluster), HOLD_LEASE_MS: '1500' });
+    assert.match(fresh.output(), new RegExp(`master 127\\.0\\.0\\.1:${deadPort} is unreachable`));
+    const ready = await fetch(`${fresh.url}/readyz`);
+    assert.is(ready.status, 200);
+    assert.equal(await ready.json(), { ok: true, redis: 'degraded', scripts: SCRIPT_NAMES.length, unreachable: [`127.0.0.1:${deadPort}`] });
+
+    // the kept store: a hold and a sale through the fresh hub (REST), a sale on a register of an old hub
+    const quiet = new Client(fresh.url, quietToken);
+    const saleId = randomUUID();
+    const held = await quiet.post('/api/holds', { productId: keptProduct.id, serial: `${kept.tag}-M0`, saleId });
+    assert.is(held.status, 201, JSON.stringify(held.body));
+    const sold = await quiet.post('/api/sales', {
+      saleId, lines: [{ productId: keptProduct.id, quantity: 1, serials: [{ serial: `${kept.tag}-M0`, token: held.body.hold.token }] }],
+      payments: [{ method: 'cash', amountCents: 100 }],
+    });
+    assert.is(sold.status, 200, JSON.stringify(sold.body));
+    const reg = kept.regs[0];
+    const { sale } = await reg.request('sale:open', {}, 10_000);
+    await reg.request('sale:addLine', { saleId: sale.saleId, productId: keptProduct.id, serial: `${kept.tag}-M1` }, 10_000);
+    const done = await reg.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 100 }] }, 10_000);
+    kept.acknowledged.set(done.invoice.saleId, [`${kept.tag}-M1`]);
+
+    // a hold left to run out (1.5 s lease): the hubs that read the store list before the outage still sweep it
+    const left = await quiet.post('/api/holds', { productId: keptProduct.id, serial: `${kept.tag}-M2`, saleId: randomUUID() });
+    assert.is(left.status, 201, JSON.stringify(left.body));
+    await until(async () => (await kept.store.supervisor.get(`/api/products/${keptProduct.id}`)).body.product?.held === 0, 10_000, 'the hold expired and was swept');
+    const available = await kept.store.supervisor.get(`/api/products/${keptProduct.id}/serials?status=available&limit=10`);
+    assert.equal(available.body.items.map((i: { serial: string }) => i.serial), [`${kept.tag}-M2`]);
+    for (const h of ctx.hubs) assert.match(h.output(), /store list unreachable: sweeping the stores last read/);
+    // the fresh hub never read the list: it found the stores of the masters that answer by their keys
+    const reachableStores = ctx.rigs.filter((r) => masterOf(r) !== deadPort).length;
+    await until(() => fresh!.output().includes('sweeping the stores found on the masters that answer'), 5000, 'the fresh hub sweeps');
+    assert.match(fresh.output(), new RegExp(`"knownStores":${reachableStores},"msg":"store list unreachable: sweeping the stores found`));
+
+    // the store on the dead master: 503 UNAVAILABLE on REST and on the socket, from old and new hubs alike
+    for (const url of [fresh.url, ctx.hubs[0]!.url]) {
+      const t = Date.now();
+      const r = await new Client(url, gone.store.supervisor.token).get(`/api/products/${goneProduct.id}`);
+      assert.is(r.status, 503, `${url}: ${JSON.stringify(r.body)}`);
+      assert.is(r.body.code, 'UNAVAILABLE');
+      assert.ok(Date.now() - t < 6000, `503 after ${Date.now() - t} ms`);
+    }
+    const refused = await gone.regs[0].request('sale:open', {}, 10_000).then(() => null, (err: { code?: string }) => err.code);
+    assert.is(refused, 'UNAVAILABLE');
+    for (const h of [...ctx.hubs, fresh]) assert.is(h.proc.exitCode, null, 'no hub crashed');
+  } finally {
+    await ctx.cluster.restart(deadPort);
+  }
+  try {
+    // back from its AOF: the store serves again with everything it had, and the master has every script
+    // again without anyone asking /readyz (the hubs load them when they reconnect to it)
+    const supervisor = new Client(fresh!.url, gone.store.supervisor.token);
+    await until(async () => (await supervisor.get(`/api/products/${goneProduct.id}`)).status === 200, 20_000, 'the store on the restarted master serves');
+    await until(() => Number(/number_of_cached_scripts:(\d+)/.exec(ctx.cluster.cli(deadPort, 'INFO', 'memory'))?.[1]) >= SCRIPT_NAMES.length, 10_000, 'scripts on the restarted master');
+    assert.is((await supervisor.get('/api/invoices?limit=100')).body.items.length, goneInvoices, 'every invoice is back');
+    for (const [saleId] of gone.acknowledged) assert.is((await supervisor.get(`/api/invoices/${saleId}`)).status, 200, `sale ${saleId}`);
+    const reg = gone.regs[0];
+    const { sale } = await reg.request('sale:open', {}, 10_000);
+    await reg.request('sale:addLine', { saleId: sale.saleId, productId: goneProduct.id, serial: `${gone.tag}-M0` }, 10_000);
+    const done = await reg.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'cash', amountCents: 100 }] }, 10_000);
+    gone.acknowledged.set(done.invoice.saleId, [`${gone.tag}-M0`]);
+    const ready = await (await fetch(`${fresh!.url}/readyz`)).json();
+    assert.is(ready.redis, 'up');
+  } finally {
+    await fresh?.kill();
+  }
+});
+
+test('start-up refuses: a cluster node as REDIS_URL, slots no master serves, masters that disagree, mixed clusters, a plain Redis as a cluster', async (ctx) => {
   const expectRefusal = async (env: Record<string, string>, pattern: RegExp) => {
     try {
       const hub = await spawnHub(env);
@@ -434,20 +522,36 @@ test('start-up refuses: a cluster node as REDIS_URL, a cluster that is not ok, a
   const node = ctx.cluster.nodes[0]!;
   await expectRefusal({ REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${node.port}` }, /REDIS_URL .* is a Redis Cluster node: set REDIS_CLUSTER_NODES/);
   await expectRefusal({ ...hubEnv(ctx.cluster), REDIS_URL: `redis://127.0.0.1:${node.port}` }, /REDIS_CLUSTER_NODES: set either REDIS_URL .* or REDIS_CLUSTER_NODES .*not both/);
-  // one slot unassigned on a master: that master says cluster_state:fail
+  // With cluster-require-full-coverage no (as shipped) a missing slot leaves cluster_state:ok: the hub reads
+  // the slot map itself. One slot dropped by its master only: the others still say that master serves it.
   const slot = keyslot(ctx.cluster, 'sh:unused-probe-key');
   const owner = slotOwners(ctx.cluster)(slot);
+  const allOk = () => ctx.cluster.nodes.every((n) => /cluster_state:ok/.test(ctx.cluster.cli(n.port, 'CLUSTER', 'INFO')));
+  const assigned = (port: number) => Number(/cluster_slots_assigned:(\d+)/.exec(ctx.cluster.cli(port, 'CLUSTER', 'INFO'))?.[1]);
   assert.match(ctx.cluster.cli(owner, 'CLUSTER', 'DELSLOTS', String(slot)), /OK/);
   try {
-    await until(() => /cluster_state:fail/.test(ctx.cluster.cli(owner, 'CLUSTER', 'INFO')), 5000, 'cluster_state:fail');
-    await expectRefusal(hubEnv(ctx.cluster), new RegExp(`node 127\\.0\\.0\\.1:${owner} reports cluster_state:fail`));
+    assert.ok(allOk(), 'cluster_state stays ok');
+    await expectRefusal(hubEnv(ctx.cluster), /masters of the Redis Cluster at .* disagree about which master serves which slot \(.*serves 16383/);
+    // dropped everywhere: no master serves it
+    for (const n of ctx.cluster.nodes) if (n.port !== owner) assert.match(ctx.cluster.cli(n.port, 'CLUSTER', 'DELSLOTS', String(slot)), /OK/);
+    await until(() => ctx.cluster.nodes.every((n) => assigned(n.port) === 16383), 5000, 'the slot unassigned everywhere');
+    assert.ok(allOk(), 'cluster_state stays ok');
+    await expectRefusal(hubEnv(ctx.cluster), new RegExp(`1 of 16384 slots of the Redis Cluster at .* are served by no master \\(${slot}\\)`));
   } finally {
     ctx.cluster.cli(owner, 'CLUSTER', 'ADDSLOTS', String(slot));
   }
-  await until(() => ctx.cluster.nodes.every((n) => /cluster_state:ok/.test(ctx.cluster.cli(n.port, 'CLUSTER', 'INFO'))), 10_000, 'cluster ok again');
-  // the test run's plain redis-server given as a cluster seed
+  await until(() => allOk() && ctx.cluster.nodes.every((n) => assigned(n.port) === 16384), 10_000, 'every slot served again');
+  // the test run's plain redis-server given as a cluster seed, alone and beside the cluster's nodes
   const plain = new URL(process.env.TEST_REDIS_URL!);
   await expectRefusal({ REDIS_URL: '', REDIS_CLUSTER_NODES: `127.0.0.1:${plain.port}` }, /is a Redis without cluster mode: set REDIS_URL/);
+  await expectRefusal({ ...hubEnv(ctx.cluster), REDIS_CLUSTER_NODES: `${ctx.cluster.seeds},127.0.0.1:${plain.port}` }, /lists 127\.0\.0\.1:\d+, a Redis without cluster mode, beside nodes of a Redis Cluster/);
+  // a node of another cluster among the seeds
+  const other = await startRedisCluster({ masters: 1, password: PASSWORD });
+  try {
+    await expectRefusal({ ...hubEnv(ctx.cluster), REDIS_CLUSTER_NODES: `${ctx.cluster.seeds},${other.seeds}` }, /REDIS_CLUSTER_NODES mixes clusters: 127\.0\.0\.1:\d+ is not a node of the cluster/);
+  } finally {
+    await other.stop();
+  }
 });
 
 test.run();

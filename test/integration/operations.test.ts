@@ -80,6 +80,21 @@ test('an API request logs one line with request, store, register and staff ids; 
   assert.is(line.staffId, '2001');
   assert.is(line.route, '/api/session');
   assert.is(line.status, 200);
+  const rawLine = ctx.raw.find((s) => s.includes('"edge-4f1c2a"') && s.includes('"msg":"request"'))!;
+  assert.is(rawLine.split('"storeId"').length, 2, 'storeId once in the line');
+
+  // a line logged during the request (not only the closing one) carries the caller once it is known
+  const refused = await fetch(`${ctx.hub.url}/api/staff`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctx.store.cashier.token}`, 'content-type': 'application/json', 'x-request-id': 'edge-refused-7' },
+    body: JSON.stringify({ code: '2999', name: 'No', role: 'cashier', pin: '9090' }),
+  });
+  assert.is(refused.status, 403);
+  await until(() => ctx.lines.some((l) => l.reqId === 'edge-refused-7' && l.msg === 'request refused'), 2000, 'refused line');
+  const refusedLine = ctx.lines.find((l) => l.reqId === 'edge-refused-7' && l.msg === 'request refused')!;
+  assert.is(refusedLine.storeId, ctx.store.storeId);
+  assert.is(refusedLine.terminalId, ctx.store.terminals[0]!.id);
+  assert.is(refusedLine.staffId, '2001');
 
   // an unusable incoming id is replaced by our own
   const odd = await fetch(`${ctx.hub.url}/api/version`, { headers: { 'x-request-id': 'no spaces allowed in here' } });
