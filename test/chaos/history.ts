@@ -1,11 +1,13 @@
 /**
  * The chaos suite's history: every operation a register (or the clerk) invokes, then how it ended (ok,
- * fail with a code, or unknown when no answer came). One JSON line per record, one file per process.
+ * fail with a code when the hub definitely refused it, or unknown when it may or may not have happened).
+ * One JSON line per record, one file per process.
  */
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ERROR_STATUS } from '../../protocol/errors.js';
 
-export type Op = 'hold' | 'release' | 'void' | 'complete' | 'return' | 'receive';
+export type Op = 'hold' | 'renew' | 'release' | 'void' | 'complete' | 'return' | 'receive';
 export type Phase = 'invoke' | 'ok' | 'fail' | 'unknown';
 
 export interface HistoryRecord {
@@ -20,6 +22,19 @@ export interface HistoryRecord {
   args?: Record<string, unknown>;
   result?: Record<string, unknown>;
   code?: string;
+  message?: string;
+}
+
+/**
+ * True when an error answer is a definite refusal: a 4xx answer of the hub's own, given before anything was
+ * written. Everything else (no answer, OFFLINE, UNAVAILABLE, INTERNAL such as "Connection is closed" after the
+ * script was sent, an unlisted code) leaves the operation's outcome unknown: it may have been applied.
+ * So does SERIAL_HELD with `sameSale`: the serial is on this very sale, possibly by this request run twice
+ * (a script whose reply was lost to a dropped connection is sent again when the hub reconnects).
+ */
+export function isDefiniteRefusal(code: string | undefined, details?: unknown): boolean {
+  if (code === 'SERIAL_HELD' && (details as { sameSale?: unknown } | undefined)?.sameSale === true) return false;
+  return code !== undefined && Object.hasOwn(ERROR_STATUS, code) && ERROR_STATUS[code as keyof typeof ERROR_STATUS] < 500;
 }
 
 export class HistoryWriter {
@@ -42,8 +57,8 @@ export class HistoryWriter {
       this.write({ id, op, phase: 'ok', result: result(v) });
       return v;
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'ERROR';
-      this.write({ id, op, phase: code === 'TIMEOUT' || code === 'OFFLINE' ? 'unknown' : 'fail', code });
+      const { code = 'ERROR', details, message } = err as { code?: string; details?: unknown; message?: string };
+      this.write({ id, op, phase: isDefiniteRefusal(code, details) ? 'fail' : 'unknown', code, message });
       throw err;
     }
   }
@@ -72,7 +87,7 @@ export function readHistory(dir: string) {
   }
   return [...byId.values()].map(({ invoke, end }) => ({
     id: invoke.id, who: invoke.who, op: invoke.op, args: invoke.args ?? {}, invokedAt: invoke.t,
-    phase: (end?.phase ?? 'unknown') as Exclude<Phase, 'invoke'>, endedAt: end?.t ?? null, result: end?.result ?? {}, code: end?.code,
+    phase: (end?.phase ?? 'unknown') as Exclude<Phase, 'invoke'>, endedAt: end?.t ?? null, result: end?.result ?? {}, code: end?.code, message: end?.message,
   }));
 }
 

@@ -12,6 +12,9 @@ test(`${SECONDS} s of sales under every fault type: no violation, no acknowledge
   console.log(formatReport(report));
   for (const f of FAULTS) assert.ok(report.faults[f]! > 0, `fault ${f} was injected`);
   assert.ok((report.operations.complete?.ok ?? 0) > 10, 'sales were made');
+  for (const op of ['hold', 'renew', 'release', 'complete', 'return', 'receive']) assert.ok((report.operations[op]?.ok ?? 0) > 0, `${op} was exercised`);
+  // the fault did its work: a register woken from a freeze past its lease tried to sell and was refused
+  assert.ok((report.staleSales.refused.HOLD_LOST ?? 0) > 0, `a stale sale was refused with HOLD_LOST: ${JSON.stringify(report.staleSales)}`);
   assert.equal(report.violations, []);
   assert.is(report.lostWrites, 0);
 });
