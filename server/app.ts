@@ -75,7 +75,7 @@ function isRedisUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string };
   if (e?.name === 'MaxRetriesPerRequestError') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOENT'].includes(e?.code ?? '')) return true;
-  return /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)|Connection is closed|Stream isn't writeable/.test(e?.message ?? '');
+  return /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)|Connection is closed|Stream isn't writeable|Command timed out/.test(e?.message ?? '');
 }
 
 export function errorBody(err: unknown): { status: number; body: ErrorBody } {

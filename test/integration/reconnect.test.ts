@@ -1,9 +1,9 @@
 /**
  * What a register's dropped connection must not change: a completion whose ack was lost and that is retried on
- * a new connection makes one invoice, and a session ended while the register was away cannot come back
- * through Socket.IO's connection-state recovery (which would otherwise skip the handshake's checks).
+ * a new connection makes one invoice; a session ended while the register was away cannot come back
+ * through Socket.IO's connection-state recovery (which would otherwise skip the handshake's checks); and a
+ * script whose reply Redis lost on the way to the hub is not run a second time.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,9 +12,10 @@ import { holdKey } from '../../client/sync/store-state.js';
 import { storeKeys } from '../../server/store/keys.js';
 import { createStore, productWithStock, redisUrl, startTestHub } from '../helpers/hub.js';
 import { connectRegister, until } from '../helpers/live.js';
+import { lossyLink, type LossyLink } from '../helpers/lossy-link.js';
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
-const test = suite<{ hub: Hub; redis: Redis; open: StoreSync[]; links: { close(): Promise<void> }[] }>('reconnect');
+const test = suite<{ hub: Hub; redis: Redis; open: StoreSync[]; links: LossyLink[] }>('reconnect');
 
 test.before(async (ctx) => {
   ctx.hub = await startTestHub();
@@ -30,35 +31,6 @@ test.after(async (ctx) => {
   ctx.redis.disconnect();
   await ctx.hub.close();
 });
-
-/**
- * A TCP hop between a register and the hub that can swallow everything the hub sends (the register's network
- * failing after its request went out) and then cut every connection.
- */
-async function lossyLink(hubPort: number) {
-  const conns = new Set<Socket>();
-  let swallowing = false;
-  const server: Server = createServer((down) => {
-    const up = connect(hubPort, '127.0.0.1');
-    conns.add(down).add(up);
-    down.on('data', (d) => up.write(d));
-    up.on('data', (d) => swallowing || down.write(d));
-    for (const [a, b] of [[down, up], [up, down]] as const) {
-      a.on('error', () => b.destroy());
-      a.on('close', () => { conns.delete(a); b.destroy(); });
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    swallow: () => void (swallowing = true),
-    cut() {
-      for (const c of conns) c.destroy();
-      swallowing = false;
-    },
-    close: () => new Promise<void>((r) => { for (const c of conns) c.destroy(); server.close(() => r()); }),
-  };
-}
 
 function register(ctx: { open: StoreSync[] }, url: string, token: string) {
   const sync = connectRegister(url, token);
@@ -129,6 +101,41 @@ test('a session ended while its register is away cannot come back through connec
   await until(() => a.status === 'refused', 5_000, 'the refusal');
   assert.is(a.refusal?.code, 'UNAUTHENTICATED');
   assert.is(a.socket.connected, false);
+});
+
+test('a script whose reply was lost on the way from Redis is not run again: the register hears UNAVAILABLE, and its resync shows the write', async (ctx) => {
+  const port = Number(new URL(redisUrl()).port);
+  const link = await lossyLink(port, 'redis');
+  ctx.links.push(link);
+  const hub = await startTestHub({}, link.url);
+  try {
+    const store = await createStore(hub);
+    const p = await productWithStock(store, { serialMode: 'enforced' }, ['ONCE-1']);
+    const k = storeKeys(store.storeId);
+    const a = register(ctx, hub.url, store.cashier.token!);
+    await a.ready();
+    const { sale } = await a.request('sale:open', {});
+
+    link.swallow('ONCE-1'); // from the moment the script's call goes out
+    const outcome = a.request('sale:addLine', { saleId: sale.saleId, productId: p.id, serial: 'ONCE-1' }, 20_000).then(
+      () => 'ok',
+      (e: { code: string }) => e.code,
+    );
+    // Redis ran the script (the serial is held) but its reply never reaches the hub; then the link drops.
+    await until(async () => (await ctx.redis.hexists(k.holds, `${p.id}:ONCE-1`)) === 1, 5_000, 'the hold in Redis');
+    link.cut();
+    // Sent again after the reconnect, the script would answer SERIAL_HELD ("already on this sale").
+    assert.is(await outcome, 'UNAVAILABLE');
+
+    // The write stands, once: the register's next look at its sale shows the line.
+    const again = await a.request('sale:open', {});
+    assert.is(again.sale.saleId, sale.saleId);
+    assert.equal(again.sale.lines.map((l) => l.serial), ['ONCE-1']);
+    await until(() => a.state.holds.has(holdKey(p.id, 'ONCE-1')), 20_000, 'the register to learn of the hold');
+  } finally {
+    link.cut();
+    await hub.close();
+  }
 });
 
 test.run();
