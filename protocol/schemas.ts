@@ -6,10 +6,13 @@ import { z } from 'zod';
 import type { StoreEvent } from './events.js';
 import type { Alert } from './socket.js';
 
-/** Upper bounds that keep one request from hogging the hub. */
+/** Upper bounds that keep one request from hogging the hub (one script runs alone in Redis while it writes). */
 export const MAX_SERIALS_PER_RECEIPT = 100_000;
 export const MAX_RECEIPT_LINES = 500;
 export const MAX_SALE_LINES = 200;
+/** All lines of a sale, or of a return, together. */
+export const MAX_SERIALS_PER_SALE = 10_000;
+export const MAX_SERIALS_PER_RETURN = 10_000;
 export const MAX_PAGE = 500;
 
 export const ROLES = ['cashier', 'stock_clerk', 'supervisor'] as const;
@@ -55,6 +58,16 @@ export const UpdateStaffBody = z
   .strictObject({ name: Text(80), role: Role, pin: Pin, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+/** A refinement: the serials of all `lines` together are at most `max` (each line has its own cap too). */
+function totalSerialsAtMost(max: number, what: string) {
+  return (body: { lines: { serials?: unknown[] | undefined }[] }, ctx: z.RefinementCtx) => {
+    const total = body.lines.reduce((n, l) => n + (l.serials?.length ?? 0), 0);
+    if (total > max) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: `at most ${max.toLocaleString('en-US')} serials per ${what} (this one has ${total})` });
+    }
+  };
+}
+
 export const CreatePairingCodeBody = z.strictObject({ terminalName: Text(40) });
 export const PairBody = z.strictObject({ storeId: StoreId, code: z.string().regex(/^\d{8}$/, '8 digits') });
 
@@ -111,7 +124,7 @@ export const ReceiptBody = z.strictObject({
   receiptId: ClientId.optional(),
   note: z.string().max(500).optional(),
   lines: z.array(ReceiptLine).min(1).max(MAX_RECEIPT_LINES),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RECEIPT, 'receipt'));
 
 // ---- holds
 
@@ -136,7 +149,7 @@ export const CompleteSaleBody = z.strictObject({
   customerId: z.number().int().positive().max(2 ** 40).optional(),
   lines: z.array(SaleLine).min(1).max(MAX_SALE_LINES),
   payments: z.array(Payment).min(1).max(10),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_SALE, 'sale'));
 export const ReturnBody = z.strictObject({
   returnId: ClientId,
   saleId: ClientId,
@@ -151,7 +164,7 @@ export const ReturnBody = z.strictObject({
     )
     .min(1)
     .max(MAX_SALE_LINES),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RETURN, 'return'));
 
 // ---- customers
 

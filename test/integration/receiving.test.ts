@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { startEmbeddedRedis } from '../../server/redis/embedded.js';
 import { createStore, newSaleId, productWithStock, startTestHub, type Client, type TestStore } from '../helpers/hub.js';
 
 type Ctx = { hub: Awaited<ReturnType<typeof startTestHub>>; store: TestStore };
@@ -407,6 +412,52 @@ test('malformed receipts are VALIDATION_FAILED (400) and write nothing', async (
     assert.is(r.body.code, 'VALIDATION_FAILED');
   }
   assert.is(await stockOf(store.supervisor, p.id), 0);
+});
+
+test('a receipt of more than 100,000 serials in all is VALIDATION_FAILED at once, and writes nothing', async ({ store }) => {
+  const p = await newProduct(store, 'enforced');
+  const q = await newProduct(store, 'enforced');
+  // each line is within its own cap (100,000); together they are over the receipt's
+  const line = (productId: number, n: number, tag: string) =>
+    ({ productId, quantity: n, serials: Array.from({ length: n }, (_, i) => `${tag}-${i}`) });
+  const started = performance.now();
+  const r = await store.clerk.post('/api/receipts', { lines: [line(p.id, 60_000, 'CAPA'), line(q.id, 40_001, 'CAPB')] });
+  const ms = performance.now() - started;
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 100,000 serials per receipt (this one has 100001)' }]);
+  assert.ok(ms < 3000, `refused in ${ms.toFixed(0)} ms`);
+  assert.is(await stockOf(store.supervisor, p.id), 0);
+  assert.is(await stockOf(store.supervisor, q.id), 0);
+  // exactly the cap is fine
+  const ok = await store.clerk.post('/api/receipts', { lines: [line(p.id, 60_000, 'CAPA'), line(q.id, 40_000, 'CAPB')] });
+  assert.is(ok.status, 201, JSON.stringify(ok.body).slice(0, 300));
+  assert.is(await stockOf(store.supervisor, q.id), 40_000);
+});
+
+test('a Redis busy running a long script (BUSY) answers 503 UNAVAILABLE, not 500', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serialhub-busy-'));
+  const redis = await startEmbeddedRedis({ dir, port: 0, appendfsync: 'everysec' });
+  const hub = await startTestHub({}, redis.url);
+  const side = new Redis(redis.url);
+  try {
+    const store = await createStore(hub);
+    await side.config('SET', 'busy-reply-threshold', '50');
+    // a read-only script that spins for 1.5 s: past 50 ms every other client is answered BUSY
+    const spin = side.eval("local t = redis.call('TIME') local s = tonumber(t[1]) + tonumber(t[2]) / 1e6 " +
+      "repeat t = redis.call('TIME') until tonumber(t[1]) + tonumber(t[2]) / 1e6 > s + 1.5 return 1", 0);
+    await new Promise((res) => setTimeout(res, 300));
+    const r = await store.clerk.get('/api/products');
+    assert.is(r.status, 503, JSON.stringify(r.body));
+    assert.is(r.body.code, 'UNAVAILABLE');
+    await spin;
+    assert.is((await store.clerk.get('/api/products')).status, 200);
+  } finally {
+    side.disconnect();
+    await hub.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ---- idempotency

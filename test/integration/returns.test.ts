@@ -322,6 +322,15 @@ test('a return against an unknown invoice is INVOICE_NOT_FOUND; an unknown retur
   assert.is(bad.body.code, 'VALIDATION_FAILED');
 });
 
+test('a return of more than 10,000 serials in all is VALIDATION_FAILED before anything is looked up', async ({ hub }) => {
+  const store = await createStore(hub);
+  const line = (n: number, from: number) => ({ line: n, quantity: 5_001, serials: Array.from({ length: 5_001 }, (_, i) => `RC-${from + i}`) });
+  const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: newSaleId(), lines: [line(0, 0), line(1, 5_001)] });
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 10,000 serials per return (this one has 10002)' }]);
+});
+
 test('refunds: unit price times returned quantity, summed over lines, at the price sold', async ({ hub }) => {
   const store = await createStore(hub);
   const laptop = await productWithStock(store, { serialMode: 'enforced', priceCents: 129_999 }, ['RF-1', 'RF-2']);

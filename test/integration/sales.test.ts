@@ -226,6 +226,19 @@ test('retrying a completed sale answers the same invoice and sells nothing twice
   assert.is(next.body.invoice.number, first.body.invoice.number + 1);
 });
 
+test('a sale of more than 10,000 serials in all is VALIDATION_FAILED, and writes nothing', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, 10_001);
+  const line = (from: number, n: number) =>
+    ({ productId: p.id, quantity: n, serials: Array.from({ length: n }, (_, i) => ({ serial: `CAP-${from + i}` })) });
+  const r = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [line(0, 5_000), line(5_000, 5_001)], payments: cash(10_001) });
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 10,000 serials per sale (this one has 10001)' }]);
+  assert.equal(await stockOf(store, p.id), { stock: 10_001, held: 0 });
+  assert.is(await invoiceCount(store), 0);
+});
+
 test('concurrent first attempts of one sale complete it once', async ({ hub }) => {
   const store = await createStore(hub);
   const none = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
