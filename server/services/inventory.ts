@@ -66,7 +66,7 @@ export class InventoryService {
   async getReceipt(storeId: string, receiptId: string): Promise<ReceiptRecord> {
     const raw = await this.deps.redis.get(storeKeys(storeId).receipt(receiptId));
     if (!raw) throw new HubError('RECEIPT_NOT_FOUND', `no receipt ${receiptId}`);
-    const r = JSON.parse(raw) as ReceiptRecord;
+    const { requestHash: _, ...r } = JSON.parse(raw) as ReceiptRecord & { requestHash?: string };
     return { ...r, lines: r.lines.map((l) => ({ ...l, serials: Array.isArray(l.serials) ? l.serials : [] })) };
   }
 

@@ -72,9 +72,15 @@ export function arr<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** Drops what a record keeps for the hub only (the fingerprint of its request, see requestFingerprint in base.lua). */
+function withoutHash<T extends object>(record: T): T {
+  const { requestHash: _, ...rest } = record as T & { requestHash?: string };
+  return rest as T;
+}
+
 export function normalizeInvoice(inv: Invoice): Invoice {
   return {
-    ...inv,
+    ...withoutHash(inv),
     customerId: inv.customerId ?? null,
     payments: arr(inv.payments),
     returns: arr(inv.returns),
@@ -252,7 +258,7 @@ export class Scripts {
     receipt: { receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[] } & Actor,
   ) {
     const r = await this.run('receiveStock', storeId, JSON.stringify(receipt), EVENT_SERIAL_LIMIT);
-    const rec = r.receipt as ReceiptRecord;
+    const rec = withoutHash(r.receipt as ReceiptRecord);
     return {
       receipt: { ...rec, lines: arr<ReceiptRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       replayed: r.replayed as boolean,
@@ -306,7 +312,7 @@ export class Scripts {
     ret: { returnId: string; saleId: string; reason?: string; lines: { line: number; quantity: number; serials: string[] }[] } & Actor,
   ) {
     const r = await this.run('returnSale', storeId, JSON.stringify(ret));
-    const rec = r.return as ReturnRecord;
+    const rec = withoutHash(r.return as ReturnRecord);
     return {
       return: { ...rec, lines: arr<ReturnRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       invoice: normalizeInvoice(r.invoice as Invoice),

@@ -494,6 +494,32 @@ test('retrying a receipt with the same receiptId is idempotent: stock is not dou
   assert.is(look.body.matches[0].timeline.length, 1, 'one received entry, not one per retry');
 });
 
+test('the same receiptId with another request is RECEIPT_ID_CONFLICT different_request; the same one (serials in another case) replays', async ({ store }) => {
+  const none = await newProduct(store, 'none');
+  const enf = await newProduct(store, 'enforced');
+  const s1 = uniq('FP-1');
+  const body = { receiptId: randomUUID(), note: 'crate 7', lines: [{ productId: none.id, quantity: 2 }, { productId: enf.id, quantity: 1, serials: [s1] }] };
+  assert.is((await store.clerk.post('/api/receipts', body)).status, 201);
+  for (const other of [
+    { ...body, lines: [{ productId: none.id, quantity: 3 }, body.lines[1]] },
+    { ...body, lines: [body.lines[0]] },
+    { ...body, lines: [body.lines[0], { productId: enf.id, quantity: 1, serials: [uniq('FP-2')] }] },
+    { ...body, note: 'crate 8' },
+  ]) {
+    const r = await store.clerk.post('/api/receipts', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'RECEIPT_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  const same = await store.clerk.post('/api/receipts', { ...body, lines: [body.lines[0], { ...body.lines[1], serials: [` ${s1.toLowerCase()} `] }] });
+  assert.is(same.status, 201, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.is(same.body.receipt.requestHash, undefined);
+  assert.is((await store.clerk.get(`/api/receipts/${body.receiptId}`)).body.receipt.requestHash, undefined);
+  assert.is(await stockOf(store.supervisor, none.id), 2);
+  assert.is(await stockOf(store.supervisor, enf.id), 1);
+});
+
 test('concurrent first attempts of one receipt id write it once', async ({ store }) => {
   const none = await newProduct(store, 'none');
   const body = { receiptId: randomUUID(), lines: [{ productId: none.id, quantity: 3 }] };

@@ -302,6 +302,33 @@ test('retrying a return id is idempotent: same refund, stock not doubled', async
   assert.equal(await serials(store, p.id, 'sold'), ['ID-1', 'ID-2']);
 });
 
+test('the same returnId with other lines or reason is RETURN_ID_CONFLICT different_request; nothing more comes back', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 1_000 }, ['RF-1', 'RF-2']);
+  const inv = await sell(store.cashier, [{ productId: p.id, quantity: 2, serials: ['RF-1', 'RF-2'], enforced: true }]);
+  const body = { returnId: newReturnId(), saleId: inv.saleId, reason: 'faulty', lines: [{ line: 0, quantity: 1, serials: ['RF-1'] }] };
+  const first = await store.cashier.post('/api/returns', body);
+  assert.is(first.status, 200, JSON.stringify(first.body));
+  assert.is(first.body.return.requestHash, undefined);
+  for (const other of [
+    { ...body, lines: [{ line: 0, quantity: 1, serials: ['RF-2'] }] },
+    { ...body, lines: [{ line: 0, quantity: 2, serials: ['RF-1', 'RF-2'] }] },
+    { ...body, reason: 'changed mind' },
+  ]) {
+    const r = await store.cashier.post('/api/returns', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'RETURN_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  const same = await store.cashier.post('/api/returns', { ...body, lines: [{ line: 0, quantity: 1, serials: ['rf-1'] }] });
+  assert.is(same.status, 200, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.equal(same.body.return, first.body.return);
+  assert.is((await store.cashier.get(`/api/returns/${body.returnId}`)).body.return.requestHash, undefined);
+  assert.is(await stockOf(store, p.id), 1);
+  assert.equal(await serials(store, p.id, 'sold'), ['RF-2']);
+});
+
 test('a return against an unknown invoice is INVOICE_NOT_FOUND; an unknown return is NOT_FOUND', async ({ hub }) => {
   const store = await createStore(hub);
   const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: newSaleId(), lines: [{ line: 0, quantity: 1 }] });

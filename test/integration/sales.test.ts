@@ -239,6 +239,80 @@ test('a sale of more than 10,000 serials in all is VALIDATION_FAILED, and writes
   assert.is(await invoiceCount(store), 0);
 });
 
+test('the same saleId with other lines, customer or payments is SALE_ID_CONFLICT different_request; an invoice stored before fingerprints replays', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 700 }, ['FP-1', 'FP-2']);
+  const none = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
+  const cid = (await store.cashier.post('/api/customers', { name: 'Finn' })).body.customer.id as number;
+  const saleId = newSaleId();
+  const token = await hold(store.cashier, p.id, 'FP-1', saleId);
+  const body = {
+    saleId, customerId: cid,
+    lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'FP-1', token }] }, { productId: none.id, quantity: 4 }],
+    payments: cash(1100),
+  };
+  const first = await store.cashier.post('/api/sales', body);
+  assert.is(first.status, 200, JSON.stringify(first.body));
+  assert.is(first.body.invoice.requestHash, undefined);
+  for (const other of [
+    { ...body, lines: [body.lines[0], { productId: none.id, quantity: 5 }] },
+    { ...body, lines: [body.lines[0]] },
+    { ...body, customerId: undefined },
+    { ...body, payments: [{ method: 'card', amountCents: 1100 }] },
+  ]) {
+    const r = await store.cashier.post('/api/sales', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'SALE_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  // the same sale, serial typed in another case and without its token (spent): the same invoice
+  const same = await store.cashier.post('/api/sales', { ...body, lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'fp-1' }] }, body.lines[1]] });
+  assert.is(same.status, 200, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.equal(same.body.invoice, first.body.invoice);
+  assert.equal(await stockOf(store, none.id), { stock: 6, held: 0 });
+  assert.is(await invoiceCount(store), 1);
+  // an invoice written before fingerprints (no requestHash) is answered to any retry from its register
+  const k = storeKeys(store.storeId);
+  const { requestHash, ...old } = JSON.parse((await hub.redis.get(k.invoice(saleId)))!);
+  assert.match(requestHash, /^[0-9a-f]{40}$/);
+  await hub.redis.set(k.invoice(saleId), JSON.stringify(old));
+  const legacy = await store.cashier.post('/api/sales', { ...body, lines: [body.lines[0], { productId: none.id, quantity: 5 }] });
+  assert.is(legacy.status, 200, JSON.stringify(legacy.body));
+  assert.is(legacy.body.replayed, true);
+  assert.equal(await stockOf(store, none.id), { stock: 6, held: 0 });
+});
+
+test('live sale:complete retried after it completed: the same payments replay, other payments are SALE_ID_CONFLICT; REST compares the open sale\'s lines', async ({ hub }) => {
+  const store = await createStore(hub);
+  const none = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);
+  const reg = connectRegister(hub.url, store.cashier.token!);
+  try {
+    await reg.ready();
+    const { sale } = await reg.request('sale:open', {});
+    await reg.request('sale:addLine', { saleId: sale.saleId, productId: none.id, quantity: 2 });
+    const pay = [{ method: 'cash' as const, amountCents: 1000 }];
+    const done = await reg.request('sale:complete', { saleId: sale.saleId, payments: pay });
+    assert.is(done.replayed, false);
+    const again = await reg.request('sale:complete', { saleId: sale.saleId, payments: pay });
+    assert.equal(again, { ...done, replayed: true });
+    const other = await reg.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: 500 }] })
+      .then(() => null, (err: { code: string; details: unknown }) => err);
+    assert.is(other?.code, 'SALE_ID_CONFLICT');
+    assert.equal(other?.details, { reason: 'different_request' });
+    // over REST, the sale the open sale became is the same request only with its lines and payments
+    const restSame = await store.cashier.post('/api/sales', { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 2 }], payments: pay });
+    assert.is(restSame.status, 200, JSON.stringify(restSame.body));
+    assert.is(restSame.body.replayed, true);
+    const restOther = await store.cashier.post('/api/sales', { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 3 }], payments: pay });
+    assert.is(restOther.status, 409, JSON.stringify(restOther.body));
+    assert.equal(restOther.body.details, { reason: 'different_request' });
+    assert.equal(await stockOf(store, none.id), { stock: 8, held: 0 });
+  } finally {
+    reg.close();
+  }
+});
+
 test('concurrent first attempts of one sale complete it once', async ({ hub }) => {
   const store = await createStore(hub);
   const none = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);

@@ -1,6 +1,11 @@
 --[[
   Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
-  and service records, or writes nothing. Idempotent on the sale id chosen by the register.
+  and service records, or writes nothing. Idempotent on the sale id chosen by the register: the same request
+  again answers the invoice, another request with that id is SALE_ID_CONFLICT different_request. "The same":
+    lines given (REST): the fingerprint of customer, lines (product, quantity, serials; not the tokens) and
+      payments matches the invoice's requestHash (an invoice written before fingerprints has none: it matches);
+    fromOpenSale (live): the open sale is closed once completed, so a retry names only the sale id and the
+      payments: the payments match the invoice's.
   Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
   Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
   sold and not returned is flagged in the event (repeatedSolicitSerials) for the supervisors. Holds of the
@@ -17,7 +22,7 @@
     ARGV[1] json {saleId, storeId, terminalId, staffId, payments: [{method, amountCents}]} and either
                  {customerId|null, lines: [{productId, quantity, serials: [{serial, token}]}]}
                  or {fromOpenSale: true}
-  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
+  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT {reason: different_request}? | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
           | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
           | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
                            | total_too_large}
@@ -57,7 +62,29 @@ local function openSaleLines(cart)
   return lines
 end
 
+-- Customer, lines and payments as one fingerprint (invoices of both modes get one, so a REST retry of a sale
+-- completed live is compared too).
+local function saleFingerprint(customerId, lines, payments)
+  local ls, ps = {}, {}
+  for i, l in ipairs(lines) do
+    local serials = {}
+    for j, e in ipairs(l.serials ~= cjson.null and l.serials or {}) do serials[j] = e.serial end
+    ls[i] = { l.productId, l.quantity, serials }
+  end
+  for i, p in ipairs(payments) do ps[i] = { p.method, p.amountCents } end
+  return requestFingerprint({ 'sale', customerId or 0, ls, ps })
+end
+
+local function samePayments(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i].method ~= b[i].method or a[i].amountCents ~= b[i].amountCents then return false end
+  end
+  return true
+end
+
 local s = cjson.decode(ARGV[1])
+if s.customerId == cjson.null then s.customerId = nil end
 local existing = redis.call('GET', invoiceKey(s.saleId))
 local openCart = loadCart(s.saleId)
 if s.fromOpenSale then
@@ -74,13 +101,20 @@ if existing then
   if inv.terminalId ~= s.terminalId then
     return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
   end
+  local same
+  if s.fromOpenSale then same = samePayments(inv.payments, s.payments)
+  else same = not inv.requestHash or inv.requestHash == saleFingerprint(s.customerId, s.lines, s.payments) end
+  if not same then
+    return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' was completed with other lines, customer or payments: use a new sale id',
+      { reason = 'different_request' })
+  end
+  inv.requestHash = nil
   return ok({ invoice = inv, replayed = true })
 end
 if openCart and openCart.terminalId ~= s.terminalId then
   return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
 end
 local customerId = s.customerId
-if customerId == cjson.null then customerId = nil end
 if customerId and redis.call('HEXISTS', K.customers, customerId) == 0 then
   return fail('CUSTOMER_NOT_FOUND', 'no customer ' .. customerId)
 end
@@ -184,8 +218,10 @@ for i, line in ipairs(s.lines) do
 end
 local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, terminalId = s.terminalId,
   staffId = s.staffId, customerId = customerId or cjson.null, lines = lines, totalCents = total,
-  payments = s.payments, changeCents = paid - total, completedAt = now, returns = {} }
+  payments = s.payments, changeCents = paid - total, completedAt = now, returns = {},
+  requestHash = saleFingerprint(customerId, s.lines, s.payments) }
 redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
+invoice.requestHash = nil
 redis.call('ZADD', K.invoices, now, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 

@@ -1,12 +1,15 @@
 --[[
   Receives a receipt, all or nothing. Enforced lines carry exactly `quantity` serials (already normalised),
   none repeated, none in stock, held or sold (unreturned) for that product; other lines carry no serials.
+  Idempotent on the receipt id: the same staff member's retry with the same fingerprint of note and lines
+  (stored as requestHash) answers the stored receipt; another request is RECEIPT_ID_CONFLICT
+  different_request (a receipt stored before fingerprints has none: it matches any retry).
   Input:
     KEYS[1] store meta key
     ARGV[1] json {receiptId, staffId, terminalId, note, lines: [{productId, quantity, serials}]}
     ARGV[2] largest number of serials an event lists per line (bigger lines send counts only)
   Output: {ok, receipt, replayed} | RECEIPT_REJECTED {rejections: [{line, serial?, reason}], total}
-          | RECEIPT_ID_CONFLICT
+          | RECEIPT_ID_CONFLICT {reason: different_request}?
 ]]
 -- @include "base"
 local MAX_REJECTIONS = 1000
@@ -14,10 +17,19 @@ local ZADD_CHUNK = 500
 
 local r = cjson.decode(ARGV[1])
 local eventSerialLimit = tonumber(ARGV[2])
+local ls = {}
+for i, line in ipairs(r.lines) do ls[i] = { line.productId, line.quantity, line.serials ~= cjson.null and line.serials or {} } end
+local fingerprint = requestFingerprint({ 'receipt', r.note or '', ls })
+ls = nil
 local existing = redis.call('GET', receiptKey(r.receiptId))
 if existing then
   local old = cjson.decode(existing)
   if old.staffId ~= r.staffId then return fail('RECEIPT_ID_CONFLICT', 'receipt id ' .. r.receiptId .. ' is used') end
+  if old.requestHash and old.requestHash ~= fingerprint then
+    return fail('RECEIPT_ID_CONFLICT', 'receipt id ' .. r.receiptId .. ' was received with other lines or note: use a new receipt id',
+      { reason = 'different_request' })
+  end
+  old.requestHash = nil
   return ok({ receipt = old, replayed = true })
 end
 
@@ -83,8 +95,9 @@ local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
 
 local receipt = { receiptId = r.receiptId, receivedAt = now, staffId = r.staffId, terminalId = r.terminalId,
-  note = r.note, lines = r.lines }
+  note = r.note, lines = r.lines, requestHash = fingerprint }
 redis.call('SET', receiptKey(r.receiptId), cjson.encode(receipt))
+receipt.requestHash = nil
 redis.call('ZADD', K.receipts, now, r.receiptId)
 emit('stock_received', { receiptId = r.receiptId, staffId = r.staffId, lines = eventLines, stock = stock })
 return ok({ receipt = receipt, replayed = false })

@@ -3,20 +3,32 @@
   back by the product's serial mode now (it may have changed since the sale): an enforced product takes its
   serials back into stock, other products take the quantity back on the shelf (solicit serials are recorded
   as returned in their timeline). The customer's service records of returned serials get `returnedAt`.
-  Idempotent on the return id chosen by the register.
+  Idempotent on the return id chosen by the register: a retry for the same sale with the same fingerprint of
+  reason and lines (stored as requestHash) answers the stored return; another request is RETURN_ID_CONFLICT
+  (different_request when only the lines or reason differ; a return stored before fingerprints has none: it
+  matches any retry for the same sale).
   Input:
     KEYS[1] store meta key
     ARGV[1] json {returnId, saleId, terminalId, staffId, reason, lines: [{line, quantity, serials}]}
-  Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT | INVOICE_NOT_FOUND
+  Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT {reason: different_request}? | INVOICE_NOT_FOUND
           | RETURN_REJECTED {line, serial?, reason: no_line | quantity | serial_count | serials_not_expected
                              | not_on_line | already_returned | in_stock | sold_elsewhere | mode_changed}
 ]]
 -- @include "base"
 local r = cjson.decode(ARGV[1])
+local ls = {}
+for i, rl in ipairs(r.lines) do ls[i] = { rl.line, rl.quantity, rl.serials ~= cjson.null and rl.serials or {} } end
+local fingerprint = requestFingerprint({ 'return', r.saleId, r.reason or '', ls })
+ls = nil
 local existing = redis.call('GET', returnKey(r.returnId))
 if existing then
   local old = cjson.decode(existing)
   if old.saleId ~= r.saleId then return fail('RETURN_ID_CONFLICT', 'return id ' .. r.returnId .. ' is used') end
+  if old.requestHash and old.requestHash ~= fingerprint then
+    return fail('RETURN_ID_CONFLICT', 'return id ' .. r.returnId .. ' was used for other lines or reason: use a new return id',
+      { reason = 'different_request' })
+  end
+  old.requestHash = nil
   return ok({ ['return'] = old, invoice = cjson.decode(redis.call('GET', invoiceKey(r.saleId))), replayed = true })
 end
 local raw = redis.call('GET', invoiceKey(r.saleId))
@@ -120,8 +132,9 @@ end
 inv.returns[#inv.returns + 1] = r.returnId
 redis.call('SET', invoiceKey(r.saleId), cjson.encode(inv))
 local ret = { returnId = r.returnId, saleId = r.saleId, terminalId = r.terminalId, staffId = r.staffId,
-  reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now }
+  reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now, requestHash = fingerprint }
 redis.call('SET', returnKey(r.returnId), cjson.encode(ret))
+ret.requestHash = nil
 local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
 emit('return_completed', { ['return'] = ret, stock = stock })

@@ -67,6 +67,13 @@ local function fail(code, message, details)
   return cjson.encode({ ok = false, code = code, message = message, details = details })
 end
 
+-- The fingerprint of a write's normalised request (sha1 of its json), stored with the record as requestHash,
+-- so a retry of the same client id can be told from another request that reuses it. `parts` holds arrays
+-- only (cjson writes an array's items in order, so the text is canonical; no object key order to depend on).
+local function requestFingerprint(parts)
+  return redis.sha1hex(cjson.encode(parts))
+end
+
 -- Splits "<pid>:<serial>" (product ids are digits, so the first colon separates them).
 local function splitHoldId(id)
   local c = string.find(id, ':', 1, true)
