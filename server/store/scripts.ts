@@ -255,7 +255,11 @@ export class Scripts {
 
   async receiveStock(
     storeId: string,
-    receipt: { receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[] } & Actor,
+    receipt: {
+      receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[];
+      /** Serials that are invalid after clean-up (left out of `lines`): the first ones as written, and a count per line. */
+      invalid: { line: number; serial: string }[]; invalidPerLine: number[];
+    } & Actor,
   ) {
     const r = await this.run('receiveStock', storeId, JSON.stringify(receipt), EVENT_SERIAL_LIMIT);
     const rec = withoutHash(r.receipt as ReceiptRecord);

@@ -224,6 +224,40 @@ test('one receipt reports every problem, each with its line and serial', async (
   ]);
 });
 
+test('invalid serials are reported in the same answer as duplicates, in_stock, held and count problems', async ({ store }) => {
+  const inStock = uniq('ALL-IN');
+  const held = uniq('ALL-HELD');
+  const p = await productWithStock(store, { serialMode: 'enforced' }, [inStock, held]);
+  const q = await newProduct(store, 'none');
+  const hold = await store.cashier.post('/api/holds', { productId: p.id, serial: held, saleId: newSaleId() });
+  assert.is(hold.status, 201, JSON.stringify(hold.body));
+  const d = uniq('ALL-D');
+  const r = await store.clerk.post('/api/receipts', {
+    lines: [
+      { productId: p.id, quantity: 5, serials: [d, 'bad serial', inStock, d, held] },
+      { productId: q.id, quantity: 1, serials: ['\u0007'] },
+      { productId: p.id, quantity: 3, serials: ['x y', uniq('ALL-E')] },
+    ],
+  });
+  assertRejected(r, [
+    { line: 0, serial: 'bad serial', reason: 'invalid' },
+    { line: 0, serial: inStock, reason: 'in_stock' },
+    { line: 0, serial: d, reason: 'duplicate' },
+    { line: 0, serial: held, reason: 'held' },
+    { line: 1, serial: '\u0007', reason: 'invalid' },
+    { line: 1, reason: 'serials_not_expected' },
+    { line: 2, serial: 'x y', reason: 'invalid' },
+    { line: 2, reason: 'serial_count' },
+  ]);
+  // the line's invalid serials come first; an invalid serial counts as one given (line 0 has its 5)
+  assert.equal(r.body.details.rejections[0], { line: 0, serial: 'bad serial', reason: 'invalid' });
+  // a receipt refused for a conflict tells the supervisors even when it also had invalid serials
+  const alerts = await store.supervisor.get(`/api/dashboard?since=${Date.now() - 60_000}`);
+  assert.ok(alerts.body.alerts.some((a: { details: { rejections: { serial?: string }[] } }) =>
+    a.details.rejections.some((x) => x.serial === held)), JSON.stringify(alerts.body.alerts).slice(0, 300));
+  assert.is(await stockOf(store.supervisor, p.id), 2);
+});
+
 test('a line for an unknown product is rejected (product_not_found)', async ({ store }) => {
   const p = await newProduct(store, 'none');
   const r = await store.clerk.post('/api/receipts', {
