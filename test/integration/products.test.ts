@@ -201,6 +201,30 @@ test('search by part number or by name: prefixes of words, several words, any ca
   assert.equal(three.map((p) => p.length), [3, 1]);
 });
 
+test('product search is not cut off by a popular word: 6,000 "Cable" products, "cable zebra" is found', async ({ hub }) => {
+  const store = await createStore(hub);
+  const caller = { storeId: store.storeId } as Parameters<typeof hub.services.catalog.createProduct>[0];
+  const fields = (i: number) => ({
+    partNumber: `CBL-${i}`, name: `Cable ${i} m`, priceCents: 100, serialMode: 'none' as const,
+    warrantyReminder: false, warrantyMonths: 0, serialCaseSensitive: false, lowStockThreshold: 0,
+  });
+  for (let i = 0; i < 6_000; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, 6_000 - i) }, (_, j) => hub.services.catalog.createProduct(caller, fields(i + j))));
+  }
+  const zebra = await create(store.supervisor, { partNumber: 'ZB-1', name: 'Cable Zebra' });
+  const search = async (q: string) => {
+    const r = await store.supervisor.get(`/api/products?q=${encodeURIComponent(q)}&limit=500`);
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return { ids: (r.body.items as { id: number }[]).map((p) => p.id), next: r.body.nextCursor as string | null };
+  };
+  assert.equal((await search('cable zebra')).ids, [zebra.id]);
+  assert.equal((await search('zeb cab')).ids, [zebra.id]);
+  assert.equal((await search('cbl-4999')).ids.length, 1);
+  const all = await search('cable');
+  assert.is(all.ids.length, 500);
+  assert.ok(all.next !== null);
+});
+
 test('search finds prefixes of words with accents and in other scripts', async ({ hub }) => {
   const store = await createStore(hub);
   const cafe = await create(store.supervisor, { name: 'Café Crème machine' });
