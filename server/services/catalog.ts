@@ -12,6 +12,9 @@ import { queryWords, searchWords } from './text.js';
 
 /** A prefix search of sold serials scans at most this many batches of 1,000 per page. */
 const SOLD_SCAN_BATCHES = 50;
+/** A prefix search of held serials reads the held set (by expiry) in batches of this many, at most 50 per page. */
+const HELD_SCAN_BATCH = 1_000;
+const HELD_SCAN_BATCHES = 50;
 /** Index entries read per round trip while a search walks its rarest word's range (the whole range is walked). */
 const INDEX_BATCH = 2_000;
 /** Candidates whose words are read per round trip when a search has more than one word. */
@@ -198,14 +201,33 @@ export class CatalogService {
       return { items: items.map((serial) => ({ serial })), nextCursor: serials.length > q.limit ? items[items.length - 1]! : null };
     }
     if (q.status === 'held') {
-      const serials = (await redis.zrange(k.held(productId), 0, -1)).filter((s) => s.startsWith(prefix));
+      // The cursor is a position in the held set (by expiry); a prefix search reads on from it in batches.
       const offset = numericCursor(q.cursor);
-      const slice = serials.slice(offset, offset + q.limit);
+      let slice: string[];
+      let nextCursor: string | null;
+      if (!prefix) {
+        const serials = await redis.zrange(k.held(productId), offset, offset + q.limit);
+        slice = serials.slice(0, q.limit);
+        nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
+      } else {
+        slice = [];
+        nextCursor = null;
+        let pos = offset;
+        for (let batch = 0; batch < HELD_SCAN_BATCHES && slice.length < q.limit; batch++) {
+          const serials = await redis.zrange(k.held(productId), pos, pos + HELD_SCAN_BATCH - 1);
+          let read = 0;
+          for (const s of serials) {
+            read++;
+            if (s.startsWith(prefix)) slice.push(s);
+            if (slice.length === q.limit) break;
+          }
+          pos += read;
+          nextCursor = serials.length < HELD_SCAN_BATCH && read === serials.length ? null : String(pos);
+          if (nextCursor === null) break;
+        }
+      }
       const raw = slice.length ? await redis.hmget(k.holds, ...slice.map((s) => `${productId}:${s}`)) : [];
-      return {
-        items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Hold),
-        nextCursor: serials.length > offset + q.limit ? String(offset + q.limit) : null,
-      };
+      return { items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Hold), nextCursor };
     }
     // sold: newest first; a prefix search scans the set inside Redis
     let serials: string[];

@@ -225,6 +225,67 @@ test('product search is not cut off by a popular word: 6,000 "Cable" products, "
   assert.ok(all.next !== null);
 });
 
+test('a product with 100,000 serials pages fast: available, held and sold, first and deep pages, prefix search', async ({ hub }) => {
+  const store = await createStore(hub);
+  const N = 100_000;
+  const pad = (i: number) => String(i).padStart(6, '0');
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 1 }, Array.from({ length: N }, (_, i) => `BIG-${pad(i)}`));
+  // 100,000 sold: ten sales of 10,000 solicit serials (the most one sale may carry)
+  const solicit = await productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, N);
+  for (let s = 0; s < 10; s++) {
+    const serials = Array.from({ length: 10_000 }, (_, i) => ({ serial: `SOLD-${pad(s * 10_000 + i)}` }));
+    const r = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [{ productId: solicit.id, quantity: 10_000, serials }], payments: [{ method: 'cash', amountCents: 10_000 }] });
+    assert.is(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+  }
+  for (const serial of ['BIG-099998', 'BIG-099999', 'BIG-000001']) {
+    assert.is((await store.cashier.post('/api/holds', { productId: enforced.id, serial, saleId: newSaleId() })).status, 201);
+  }
+  // generous: each page well under a second on a loaded machine; they take a few ms
+  const LIMIT_MS = 500;
+  const page = async (productId: number, query: string) => {
+    const started = performance.now();
+    const r = await store.supervisor.get(`/api/products/${productId}/serials?${query}`);
+    const ms = performance.now() - started;
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    assert.ok(ms < LIMIT_MS, `${query}: ${ms.toFixed(0)} ms`);
+    return r.body as { items: { serial: string; saleId?: string }[]; nextCursor: string | null };
+  };
+  const first = await page(enforced.id, 'status=available&limit=500');
+  assert.is(first.items.length, 500);
+  assert.is(first.items[0]!.serial, 'BIG-000000');
+  const deep = await page(enforced.id, 'status=available&limit=500&cursor=BIG-090000');
+  assert.is(deep.items[0]!.serial, 'BIG-090001');
+  const last = await page(enforced.id, 'status=available&limit=500&cursor=BIG-099800');
+  assert.is(last.items.length, 197); // 099801..099997: 099998 and 099999 are held
+  assert.is(last.nextCursor, null);
+  const prefixed = await page(enforced.id, 'status=available&q=big-0999&limit=500');
+  assert.is(prefixed.items.length, 98);
+  const held = await page(enforced.id, 'status=held&limit=500');
+  assert.equal(held.items.map((h) => h.serial).sort(), ['BIG-000001', 'BIG-099998', 'BIG-099999']);
+  const heldPrefix = await page(enforced.id, 'status=held&q=big-0999');
+  assert.equal(heldPrefix.items.map((h) => h.serial).sort(), ['BIG-099998', 'BIG-099999']);
+  assert.is(heldPrefix.nextCursor, null);
+
+  const sold = await page(solicit.id, 'status=sold&limit=500');
+  assert.is(sold.items.length, 500);
+  assert.ok(sold.items[0]!.saleId, 'sold entries carry their sale');
+  const soldDeep = await page(solicit.id, 'status=sold&limit=500&cursor=99500');
+  assert.is(soldDeep.items.length, 500);
+  assert.is(soldDeep.nextCursor, null);
+  // a prefix matching 100 of 100,000: every page of the scan is quick, and all 100 are found
+  const found = new Set<string>();
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r = await page(solicit.id, `status=sold&q=sold-0999&limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const i of r.items) found.add(i.serial);
+    cursor = r.nextCursor;
+    pages++;
+  } while (cursor && pages < 20);
+  assert.is(found.size, 100);
+  assert.is(cursor, null);
+});
+
 test('search finds prefixes of words with accents and in other scripts', async ({ hub }) => {
   const store = await createStore(hub);
   const cafe = await create(store.supervisor, { name: 'Café Crème machine' });
