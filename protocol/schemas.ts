@@ -86,12 +86,22 @@ const ProductFields = {
   serialCaseSensitive: z.boolean(),
   lowStockThreshold: z.number().int().min(0).max(1_000_000),
 };
+/**
+ * A warranty reminder puts the sold serial in the customer's service record with its warranty end: it needs
+ * warranty months and a product that takes serials. updateProduct checks the same on the product as edited.
+ */
+export const WARRANTY_REMINDER_RULE = 'a warranty reminder needs warrantyMonths of at least 1 and serialMode solicit or enforced';
+
 export const CreateProductBody = z.strictObject({
   ...ProductFields,
   warrantyReminder: ProductFields.warrantyReminder.default(false),
   warrantyMonths: ProductFields.warrantyMonths.default(0),
   serialCaseSensitive: ProductFields.serialCaseSensitive.default(false),
   lowStockThreshold: ProductFields.lowStockThreshold.default(0),
+}).superRefine((p, ctx) => {
+  if (p.warrantyReminder && (p.warrantyMonths === 0 || p.serialMode === 'none')) {
+    ctx.addIssue({ code: 'custom', path: ['warrantyReminder'], message: WARRANTY_REMINDER_RULE });
+  }
 });
 /** A product's editable fields, as a create sends them. */
 export type ProductInput = z.output<typeof CreateProductBody>;

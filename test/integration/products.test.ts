@@ -89,7 +89,7 @@ test('create a product: defaults, stock 0, and it reads back the same', async ({
 });
 
 test('edit a product: changed fields only, updatedAt moves, stock kept', async ({ store }) => {
-  const p = await productWithStock(store, { serialMode: 'none', name: 'Old name', priceCents: 500 }, 4);
+  const p = await productWithStock(store, { serialMode: 'solicit', name: 'Old name', priceCents: 500 }, 4);
   const before = await get(store.supervisor, p.id);
   await new Promise((r) => setTimeout(r, 5));
   const r = await store.supervisor.patch(`/api/products/${p.id}`, {
@@ -447,6 +447,40 @@ test('invalid edits are VALIDATION_FAILED and leave the product unchanged', asyn
 });
 
 // ---- serial mode changes
+
+test('a warranty reminder that could never give a service record (0 months, or a none product) is refused on create and edit', async ({ store }) => {
+  const rule = { path: 'warrantyReminder', message: 'a warranty reminder needs warrantyMonths of at least 1 and serialMode solicit or enforced' };
+  for (const extra of [
+    { serialMode: 'enforced', warrantyReminder: true },
+    { serialMode: 'solicit', warrantyReminder: true, warrantyMonths: 0 },
+    { serialMode: 'none', warrantyReminder: true, warrantyMonths: 24 },
+  ]) {
+    const r = await store.supervisor.post('/api/products', { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Warranty', priceCents: 100, ...extra });
+    assert.is(r.status, 400, `${JSON.stringify(extra)} -> ${JSON.stringify(r.body)}`);
+    assert.is(r.body.code, 'VALIDATION_FAILED');
+    assert.equal(r.body.details.issues, [rule]);
+  }
+  // edits are checked on the product as edited: one field changed, the others as they are
+  const p = await create(store.supervisor, { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Drill', serialMode: 'solicit', warrantyReminder: true, warrantyMonths: 12 });
+  const plain = await create(store.supervisor, { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Cable', serialMode: 'none', warrantyMonths: 12 });
+  for (const [id, change] of [
+    [p.id, { warrantyMonths: 0 }],
+    [p.id, { serialMode: 'none' }],
+    [plain.id, { warrantyReminder: true }],
+    [plain.id, { warrantyReminder: true, warrantyMonths: 6 }],
+  ] as const) {
+    const before = (await store.supervisor.get(`/api/products/${id}`)).body.product;
+    const r = await store.supervisor.patch(`/api/products/${id}`, change);
+    assert.is(r.status, 400, `${JSON.stringify(change)} -> ${JSON.stringify(r.body)}`);
+    assert.is(r.body.code, 'VALIDATION_FAILED');
+    assert.equal(r.body.details.issues, [rule]);
+    assert.equal((await store.supervisor.get(`/api/products/${id}`)).body.product, before);
+  }
+  // the same changes are fine together with the flag off, or with a mode that takes serials
+  assert.is((await store.supervisor.patch(`/api/products/${plain.id}`, { warrantyReminder: true, serialMode: 'solicit' })).status, 200);
+  assert.is((await store.supervisor.patch(`/api/products/${p.id}`, { warrantyReminder: false, warrantyMonths: 0, serialMode: 'none' })).status, 200);
+  assert.is((await store.supervisor.patch(`/api/products/${p.id}`, { name: 'Drill 2' })).status, 200);
+});
 
 test('none <-> solicit is always allowed and keeps the quantity', async ({ store }) => {
   const p = await productWithStock(store, { serialMode: 'none' }, 6);
