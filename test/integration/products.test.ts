@@ -240,15 +240,21 @@ test('a product with 100,000 serials pages fast: available, held and sold, first
   for (const serial of ['BIG-099998', 'BIG-099999', 'BIG-000001']) {
     assert.is((await store.cashier.post('/api/holds', { productId: enforced.id, serial, saleId: newSaleId() })).status, 201);
   }
-  // generous: each page well under a second on a loaded machine; they take a few ms
+  // generous, so a loaded machine does not flake: the best of three tries of each page under 500 ms (they take
+  // a few ms); a page that read the whole set would be slow every time
   const LIMIT_MS = 500;
   const page = async (productId: number, query: string) => {
-    const started = performance.now();
-    const r = await store.supervisor.get(`/api/products/${productId}/serials?${query}`);
-    const ms = performance.now() - started;
-    assert.is(r.status, 200, JSON.stringify(r.body));
-    assert.ok(ms < LIMIT_MS, `${query}: ${ms.toFixed(0)} ms`);
-    return r.body as { items: { serial: string; saleId?: string }[]; nextCursor: string | null };
+    let best = Infinity;
+    let body: { items: { serial: string; saleId?: string }[]; nextCursor: string | null } | null = null;
+    for (let attempt = 0; attempt < 3 && best >= LIMIT_MS; attempt++) {
+      const started = performance.now();
+      const r = await store.supervisor.get(`/api/products/${productId}/serials?${query}`);
+      best = Math.min(best, performance.now() - started);
+      assert.is(r.status, 200, JSON.stringify(r.body));
+      body = r.body;
+    }
+    assert.ok(best < LIMIT_MS, `${query}: ${best.toFixed(0)} ms`);
+    return body!;
   };
   const first = await page(enforced.id, 'status=available&limit=500');
   assert.is(first.items.length, 500);
