@@ -254,9 +254,14 @@ export class CatalogService {
       nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
       serials = serials.slice(0, q.limit);
     }
+    // A member is a serial (its latest sale) or "<serial>\0<saleId>" (an earlier unreturned sale of a solicit
+    // serial sold again): one item per sale either way.
     const info = serials.length ? await redis.hmget(k.soldInfo, ...serials.map((s) => `${productId}:${s}`)) : [];
     return {
-      items: serials.map((serial, i) => ({ serial, ...(info[i] ? (JSON.parse(info[i]!) as object) : {}) })),
+      items: serials.map((member, i) => {
+        const { earlier: _, ...sale } = info[i] ? (JSON.parse(info[i]!) as { earlier?: unknown }) : {};
+        return { serial: member.split('\0')[0]!, ...sale };
+      }),
       nextCursor,
     };
   }

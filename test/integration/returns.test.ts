@@ -138,6 +138,55 @@ test('a solicit serial is recorded as returned and its unit goes back on the she
   assert.is((await lookup(store, 'IMEI-2')).state, 'sold');
 });
 
+test('a solicit serial sold three times keeps one sold entry per sale; returns take back the right one, in any order', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 5);
+  const cid = (await store.cashier.post('/api/customers', { name: 'Rita' })).body.customer.id as number;
+  const a = await sell(store.cashier, [{ productId: p.id, quantity: 1, serials: ['TWICE-1'] }], { customerId: cid });
+  const b = await sell(store.cashier, [{ productId: p.id, quantity: 1, serials: ['twice-1'] }]);
+  const c = await sell(store.cashier2, [{ productId: p.id, quantity: 1, serials: ['TWICE-1'] }]);
+  type SoldItem = { serial: string; saleId: string; line: number; at: number; customerId?: number };
+  const soldItems = async (q = '') => {
+    const r = await store.supervisor.get(`/api/products/${p.id}/serials?status=sold${q ? `&q=${q}` : ''}`);
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return r.body.items as SoldItem[];
+  };
+  const newestFirst = await soldItems();
+  assert.equal(newestFirst.map((i) => [i.serial, i.saleId]), [['TWICE-1', c.saleId], ['TWICE-1', b.saleId], ['TWICE-1', a.saleId]]);
+  assert.is(newestFirst[2]!.customerId, cid);
+  assert.equal(Object.keys(newestFirst[0]!).sort(), ['at', 'line', 'saleId', 'serial']);
+  assert.equal((await soldItems('twice')).map((i) => i.saleId).sort(), [a.saleId, b.saleId, c.saleId].sort());
+  assert.is((await lookup(store, 'TWICE-1')).sale!.saleId, c.saleId);
+  // the event of each repeat names the sale that sold the serial before (the supervisors' alert reads it)
+  const events = await hub.redis.xrange(`sh:{s:${store.storeId}}:events`, '-', '+');
+  const repeats = events.filter(([, f]) => f[1] === 'sale_completed').map(([, f]) => JSON.parse(f[3]!) as { saleId: string; repeatedSolicitSerials: unknown });
+  assert.equal(repeats.map((e) => [e.saleId, e.repeatedSolicitSerials]), [
+    [a.saleId, {}], [b.saleId, [{ productId: p.id, serial: 'TWICE-1', previousSaleId: a.saleId }]],
+    [c.saleId, [{ productId: p.id, serial: 'TWICE-1', previousSaleId: b.saleId }]],
+  ]);
+
+  const giveBack = async (saleId: string) => {
+    const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId, lines: [{ line: 0, quantity: 1, serials: ['TWICE-1'] }] });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+  };
+  await giveBack(a.saleId); // the oldest sale
+  assert.equal((await soldItems()).map((i) => i.saleId), [c.saleId, b.saleId]);
+  assert.is((await lookup(store, 'TWICE-1')).sale!.saleId, c.saleId);
+  await giveBack(c.saleId); // the latest: the one before it is the serial's sale again
+  assert.equal((await soldItems()).map((i) => [i.serial, i.saleId]), [['TWICE-1', b.saleId]]);
+  const l = await lookup(store, 'TWICE-1');
+  assert.is(l.state, 'sold');
+  assert.is(l.sale!.saleId, b.saleId);
+  await giveBack(b.saleId);
+  assert.equal(await soldItems(), []);
+  assert.is((await lookup(store, 'TWICE-1')).state, 'returned');
+  assert.is(await stockOf(store, p.id), 5);
+  // each sale takes it back once (its line has nothing left to return)
+  const again = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: a.saleId, lines: [{ line: 0, quantity: 1, serials: ['TWICE-1'] }] });
+  assert.is(again.status, 422, JSON.stringify(again.body));
+  assert.is(again.body.details.reason, 'quantity');
+});
+
 test('a none line: returned quantity goes back to stock, up to what is left on the line', async ({ hub }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);

@@ -196,13 +196,26 @@ for i, line in ipairs(s.lines) do
   local warrantyEnd = (p.warranty and p.months > 0) and addMonths(now, p.months) or nil
   for _, e in ipairs(line.serials ~= cjson.null and line.serials or {}) do
     if p.mode == 'enforced' then forgetHold(readHold(pid, e.serial)) end
-    if p.mode == 'solicit' and redis.call('ZSCORE', soldKey(pid), e.serial) then
-      -- a typed serial already sold and not returned: a typo or fraud, for the supervisor to look at
-      repeats[#repeats + 1] = { productId = pid, serial = e.serial, previousSaleId = cjson.decode(redis.call('HGET', K.soldInfo, pid .. ':' .. e.serial) or '{}').saleId }
+    local latestId, earlier = pid .. ':' .. e.serial, nil
+    local prevAt = redis.call('ZSCORE', soldKey(pid), e.serial)
+    if prevAt then
+      -- a serial already sold and not returned (only solicit ones can be): its earlier sale keeps its own entry
+      local prev = cjson.decode(redis.call('HGET', K.soldInfo, latestId) or '{}')
+      if p.mode == 'solicit' then
+        -- a typo or fraud, for the supervisor to look at
+        repeats[#repeats + 1] = { productId = pid, serial = e.serial, previousSaleId = prev.saleId }
+      end
+      if prev.saleId then
+        earlier = (prev.earlier ~= nil and prev.earlier ~= cjson.null) and prev.earlier or {}
+        prev.earlier = nil
+        redis.call('ZADD', soldKey(pid), prevAt, e.serial .. '\0' .. prev.saleId)
+        redis.call('HSET', K.soldInfo, latestId .. '\0' .. prev.saleId, cjson.encode(prev))
+        earlier[#earlier + 1] = prev.saleId
+      end
     end
     redis.call('ZADD', soldKey(pid), now, e.serial)
-    redis.call('HSET', K.soldInfo, pid .. ':' .. e.serial,
-      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now }))
+    redis.call('HSET', K.soldInfo, latestId,
+      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now, earlier = earlier }))
     appendTimeline(e.serial, { k = 'sold', p = pid, at = now, s = s.staffId, t = s.terminalId, r = s.saleId, c = customerId })
     sold[#sold + 1] = e.serial
     if warrantyEnd and customerId then

@@ -91,6 +91,41 @@ for _, rl in ipairs(r.lines) do
   end
 end
 
+-- The sold entry of this sale of a serial goes. If it was the serial's latest sale, its latest earlier
+-- unreturned sale (a solicit serial sold twice) becomes the latest; else it is one of the earlier ones.
+local function forgetSale(pid, sn)
+  local latestId = pid .. ':' .. sn
+  local raw = redis.call('HGET', K.soldInfo, latestId)
+  local info = raw and cjson.decode(raw)
+  local earlier = (info and info.earlier ~= nil and info.earlier ~= cjson.null) and info.earlier or {}
+  if info and info.saleId == r.saleId then
+    redis.call('ZREM', soldKey(pid), sn)
+    redis.call('HDEL', K.soldInfo, latestId)
+    local prevSale = table.remove(earlier)
+    if prevSale then
+      local member = sn .. '\0' .. prevSale
+      local prevAt = redis.call('ZSCORE', soldKey(pid), member)
+      local prevRaw = redis.call('HGET', K.soldInfo, pid .. ':' .. member)
+      redis.call('ZREM', soldKey(pid), member)
+      redis.call('HDEL', K.soldInfo, pid .. ':' .. member)
+      if prevAt and prevRaw then
+        local prev = cjson.decode(prevRaw)
+        prev.earlier = #earlier > 0 and earlier or nil
+        redis.call('ZADD', soldKey(pid), prevAt, sn)
+        redis.call('HSET', K.soldInfo, latestId, cjson.encode(prev))
+      end
+    end
+  elseif redis.call('ZREM', soldKey(pid), sn .. '\0' .. r.saleId) == 1 then
+    redis.call('HDEL', K.soldInfo, latestId .. '\0' .. r.saleId)
+    if info then
+      local kept = {}
+      for _, id in ipairs(earlier) do if id ~= r.saleId then kept[#kept + 1] = id end end
+      info.earlier = #kept > 0 and kept or nil
+      redis.call('HSET', K.soldInfo, latestId, cjson.encode(info))
+    end
+  end
+end
+
 -- 2. write
 local now = nowMs()
 local refund, touched, eventLines = 0, {}, {}
@@ -98,11 +133,7 @@ for _, rl in ipairs(r.lines) do
   local line = inv.lines[rl.line + 1]
   local pid = line.productId
   for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do
-    local info = redis.call('HGET', K.soldInfo, pid .. ':' .. sn)
-    if info and cjson.decode(info).saleId == r.saleId then
-      redis.call('ZREM', soldKey(pid), sn)
-      redis.call('HDEL', K.soldInfo, pid .. ':' .. sn)
-    end
+    forgetSale(pid, sn)
     if modes[rl.line] == 'enforced' then redis.call('ZADD', inStockKey(pid), 0, sn) end
     appendTimeline(sn, { k = 'returned', p = pid, at = now, s = r.staffId, t = r.terminalId, r = r.returnId, why = r.reason })
     line.returnedSerials[#line.returnedSerials + 1] = sn

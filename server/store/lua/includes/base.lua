@@ -13,7 +13,7 @@ local K = {
   holds = P .. 'holds',                -- hash: "<pid>:<serial>" -> hold json
   holdExpiry = P .. 'hexp',            -- zset: "<pid>:<serial>" -> expiry (ms)
   timeline = P .. 'tl',                -- hash: serial -> timeline entries (json), one per line
-  soldInfo = P .. 'si',                -- hash: "<pid>:<serial>" -> {sale, line, customer, at} of its last sale
+  soldInfo = P .. 'si',                -- hash: "<pid>:<sold member>" -> {saleId, line, customerId, at, earlier?}
   invoices = P .. 'invoices',          -- zset: sale id -> completed at (ms)
   receipts = P .. 'receipts',          -- zset: receipt id -> received at (ms)
   customers = P .. 'customers',        -- hash: customer id -> customer json
@@ -27,7 +27,10 @@ local K = {
 local function productKey(pid) return P .. 'product:' .. pid end      -- hash: the product's fields
 local function inStockKey(pid) return P .. 'in:' .. pid end           -- zset (lex, score 0): serials in stock
 local function heldKey(pid) return P .. 'held:' .. pid end            -- zset: held serial -> expiry (ms)
-local function soldKey(pid) return P .. 'sold:' .. pid end            -- zset: sold serial -> sold at (ms)
+-- zset: sold member -> sold at (ms). The member "<serial>" is the serial's latest unreturned sale (so ZSCORE of
+-- the serial says "sold"); a solicit serial sold again before a return keeps each earlier unreturned sale as
+-- "<serial>\0<saleId>", listed (oldest first) in `earlier` of the latest one's soldInfo.
+local function soldKey(pid) return P .. 'sold:' .. pid end
 local function terminalHoldsKey(tid) return P .. 'th:' .. tid end     -- set: "<pid>:<serial>" held by a terminal
 local function invoiceKey(id) return P .. 'inv:' .. id end            -- string: invoice json
 local function receiptKey(id) return P .. 'rcpt:' .. id end           -- string: receipt json
