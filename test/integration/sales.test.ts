@@ -722,6 +722,38 @@ test('a non-warranty product adds no service record', async ({ hub }) => {
   assert.is((await store.cashier.get(`/api/customers/${cid}/history`)).body.items.length, 1);
 });
 
+test('a serial timeline past 200 entries drops the oldest hold entries first, then the oldest sales, and keeps its receipt', async ({ hub }) => {
+  const store = await createStore(hub);
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['TL-1']);
+  // a held and a released entry, then 210 sales of the same serial typed on solicit products (no holds there)
+  const saleId = newSaleId();
+  await hold(store.cashier, enforced.id, 'TL-1', saleId);
+  assert.is((await store.cashier.post('/api/holds/release-sale', { saleId })).status, 200);
+  const solicit = await Promise.all(Array.from({ length: 10 }, () => productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, 21)));
+  const sales: string[] = [];
+  for (let i = 0; i < 21; i++) {
+    const r = await store.cashier.post('/api/sales', {
+      saleId: newSaleId(), lines: solicit.map((p) => ({ productId: p.id, quantity: 1, serials: [{ serial: 'TL-1' }] })), payments: cash(10),
+    });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    sales.push(r.body.invoice.saleId);
+  }
+  const raw = await hub.redis.hget(storeKeys(store.storeId).timeline, 'TL-1');
+  const kinds = raw!.split('\n').map((l) => JSON.parse(l) as { k: string; r?: string });
+  // 1 received + 2 hold entries + 210 sold, bounded to 200: both hold entries went first, then the 11 oldest sales
+  assert.is(kinds.length, 200);
+  assert.is(kinds[0]!.k, 'received');
+  assert.equal(kinds.filter((e) => e.k === 'held' || e.k === 'released'), []);
+  assert.is(kinds.filter((e) => e.k === 'sold').length, 199);
+  assert.is(kinds[1]!.r, sales[1], 'the first sale\'s 10 entries and the second sale\'s first went');
+  assert.is(kinds[199]!.r, sales[20]);
+  // the lookup of the enforced product still starts at its receipt
+  const lookup = await store.supervisor.get('/api/serials/TL-1');
+  const m = lookup.body.matches.find((x: { product: { id: number } }) => x.product.id === enforced.id);
+  assert.equal(m.timeline.map((e: { type: string }) => e.type), ['received']);
+  assert.is(m.state, 'in_stock');
+});
+
 test('holds of the sale that the invoice does not use are released on completion', async ({ hub }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['U-1', 'U-2', 'U-3', 'U-4', 'U-5']);

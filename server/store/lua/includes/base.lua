@@ -83,26 +83,37 @@ local function splitHoldId(id)
   return tonumber(string.sub(id, 1, c - 1)), string.sub(id, c + 1)
 end
 
--- The serial timeline: one json entry per transition, newest last. Bounded: past TIMELINE_MAX entries the
--- oldest holds and releases go first (receipts, sales and returns stay), so a register holding and
--- releasing one serial all day cannot grow it without end.
+-- The serial timeline: one json entry per transition, newest last. Bounded at TIMELINE_MAX entries, so a
+-- register holding and releasing one serial all day cannot grow it without end. Past the bound the oldest hold
+-- entry goes (held, released, expired, force_released); if there is none, the oldest entry other than a receipt
+-- (adjusted, sold, returned: a solicit serial sold and returned over and over); only when every entry is a
+-- receipt (one serial received on many products) the oldest receipt. So receipts, sales and returns stay while
+-- holds come and go.
 local TIMELINE_MAX = 200
+local HOLD_ENTRIES = { held = true, released = true, expired = true, force_released = true }
 local function appendTimeline(serial, entry)
   local line = cjson.encode(entry)
   local old = redis.call('HGET', K.timeline, serial)
   if old then
     local _, count = string.gsub(old, '\n', '')
     if count + 1 >= TIMELINE_MAX then
-      local kept, dropped = {}, false
+      -- an entry's kind is its "k" (cjson escapes quotes inside values, so this finds the key itself)
+      local entries, kinds = {}, {}
       for e in string.gmatch(old, '[^\n]+') do
-        if not dropped and (string.find(e, '"k":"held"', 1, true) or string.find(e, '"k":"released"', 1, true)) then
-          dropped = true
-        else
-          kept[#kept + 1] = e
+        entries[#entries + 1] = e
+        kinds[#entries] = string.match(e, '"k":"([%w_]+)"')
+      end
+      local drop
+      for i = 1, #entries do
+        if HOLD_ENTRIES[kinds[i]] then drop = i break end
+      end
+      if not drop then
+        for i = 1, #entries do
+          if kinds[i] ~= 'received' then drop = i break end
         end
       end
-      if not dropped then table.remove(kept, 1) end
-      old = table.concat(kept, '\n')
+      table.remove(entries, drop or 1)
+      old = table.concat(entries, '\n')
     end
     line = old .. '\n' .. line
   end
