@@ -6,10 +6,13 @@ import { z } from 'zod';
 import type { StoreEvent } from './events.js';
 import type { Alert } from './socket.js';
 
-/** Upper bounds that keep one request from hogging the hub. */
+/** Upper bounds that keep one request from hogging the hub (one script runs alone in Redis while it writes). */
 export const MAX_SERIALS_PER_RECEIPT = 100_000;
 export const MAX_RECEIPT_LINES = 500;
 export const MAX_SALE_LINES = 200;
+/** All lines of a sale, or of a return, together. */
+export const MAX_SERIALS_PER_SALE = 10_000;
+export const MAX_SERIALS_PER_RETURN = 10_000;
 export const MAX_PAGE = 500;
 
 export const ROLES = ['cashier', 'stock_clerk', 'supervisor'] as const;
@@ -55,6 +58,16 @@ export const UpdateStaffBody = z
   .strictObject({ name: Text(80), role: Role, pin: Pin, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+/** A refinement: the serials of all `lines` together are at most `max` (each line has its own cap too). */
+function totalSerialsAtMost(max: number, what: string) {
+  return (body: { lines: { serials?: unknown[] | undefined }[] }, ctx: z.RefinementCtx) => {
+    const total = body.lines.reduce((n, l) => n + (l.serials?.length ?? 0), 0);
+    if (total > max) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: `at most ${max.toLocaleString('en-US')} serials per ${what} (this one has ${total})` });
+    }
+  };
+}
+
 export const CreatePairingCodeBody = z.strictObject({ terminalName: Text(40) });
 export const PairBody = z.strictObject({ storeId: StoreId, code: z.string().regex(/^\d{8}$/, '8 digits') });
 
@@ -73,12 +86,22 @@ const ProductFields = {
   serialCaseSensitive: z.boolean(),
   lowStockThreshold: z.number().int().min(0).max(1_000_000),
 };
+/**
+ * A warranty reminder puts the sold serial in the customer's service record with its warranty end: it needs
+ * warranty months and a product that takes serials. updateProduct checks the same on the product as edited.
+ */
+export const WARRANTY_REMINDER_RULE = 'a warranty reminder needs warrantyMonths of at least 1 and serialMode solicit or enforced';
+
 export const CreateProductBody = z.strictObject({
   ...ProductFields,
   warrantyReminder: ProductFields.warrantyReminder.default(false),
   warrantyMonths: ProductFields.warrantyMonths.default(0),
   serialCaseSensitive: ProductFields.serialCaseSensitive.default(false),
   lowStockThreshold: ProductFields.lowStockThreshold.default(0),
+}).superRefine((p, ctx) => {
+  if (p.warrantyReminder && (p.warrantyMonths === 0 || p.serialMode === 'none')) {
+    ctx.addIssue({ code: 'custom', path: ['warrantyReminder'], message: WARRANTY_REMINDER_RULE });
+  }
 });
 /** A product's editable fields, as a create sends them. */
 export type ProductInput = z.output<typeof CreateProductBody>;
@@ -111,7 +134,7 @@ export const ReceiptBody = z.strictObject({
   receiptId: ClientId.optional(),
   note: z.string().max(500).optional(),
   lines: z.array(ReceiptLine).min(1).max(MAX_RECEIPT_LINES),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RECEIPT, 'receipt'));
 
 // ---- holds
 
@@ -136,7 +159,7 @@ export const CompleteSaleBody = z.strictObject({
   customerId: z.number().int().positive().max(2 ** 40).optional(),
   lines: z.array(SaleLine).min(1).max(MAX_SALE_LINES),
   payments: z.array(Payment).min(1).max(10),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_SALE, 'sale'));
 export const ReturnBody = z.strictObject({
   returnId: ClientId,
   saleId: ClientId,
@@ -151,7 +174,7 @@ export const ReturnBody = z.strictObject({
     )
     .min(1)
     .max(MAX_SALE_LINES),
-});
+}).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RETURN, 'return'));
 
 // ---- customers
 

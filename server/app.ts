@@ -70,12 +70,15 @@ function mount(deps: Deps, services: Services, spec: RouteSpec): RequestHandler 
   };
 }
 
-/** Errors that mean Redis is down, restarting or unreachable (not a bug, not the caller's fault). */
-function isRedisUnavailable(err: unknown): boolean {
+/**
+ * Errors that mean Redis is down, restarting, unreachable, or busy running a script past its time limit (BUSY:
+ * the command was not run), so not a bug and not the caller's fault.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string };
   if (e?.name === 'MaxRetriesPerRequestError') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOENT'].includes(e?.code ?? '')) return true;
-  return /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)|Connection is closed|Stream isn't writeable|Command timed out/.test(e?.message ?? '');
+  return /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|BUSY )|Connection is closed|Stream isn't writeable|Command timed out/.test(e?.message ?? '');
 }
 
 export function errorBody(err: unknown): { status: number; body: ErrorBody } {

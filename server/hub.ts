@@ -10,6 +10,7 @@ import type { Deps } from './deps.js';
 import { HubMetrics } from './metrics.js';
 import { checkRedisLayout } from './redis/cluster.js';
 import { connectRedis, connectRedisCluster } from './redis/connection.js';
+import { warnAboutPersistence } from './redis/persistence.js';
 import { createServices, type Services } from './services/index.js';
 import { sessionIdOf } from './services/secrets.js';
 import { Scripts } from './store/scripts.js';
@@ -47,6 +48,8 @@ export async function startHub(config: Config, log: Logger, redisUrl: string, li
   }
   if (layout.mode === 'cluster') log.info({ nodes: where, masters: layout.masters, unreachable: layout.unreachable }, 'using a Redis Cluster');
   for (const warning of layout.warnings) log.warn(warning);
+  // A Redis the hub did not start may not keep acknowledged writes through a crash: say so (the hub still starts).
+  if (!clustered && config.REDIS_URL) await warnAboutPersistence(redis, log, where);
   const hubId = liveOptions.hubId ?? randomUUID();
   const metrics = new HubMetrics({ hubId, redisMode: layout.mode });
   // The live hub is attached after the services exist; until then scripts have nobody to tell.

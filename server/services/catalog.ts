@@ -10,10 +10,16 @@ import type { Invoice } from '../../protocol/schemas.js';
 import { numericCursor, pageOfIds } from './paging.js';
 import { queryWords, searchWords } from './text.js';
 
-/** A prefix search of sold serials scans at most this many batches of 1,000 per page. */
-const SOLD_SCAN_BATCHES = 50;
-/** How many index entries one search reads at most. */
-const INDEX_SCAN_LIMIT = 5_000;
+/** A prefix search of sold serials scans at most this many batches per page (few round trips: ~50,000 entries). */
+const SOLD_SCAN_BATCHES = 10;
+const SOLD_SCAN_COUNT = 5_000;
+/** A prefix search of held serials reads the held set (by expiry) in batches of this many, at most 50 per page. */
+const HELD_SCAN_BATCH = 1_000;
+const HELD_SCAN_BATCHES = 50;
+/** Index entries read per round trip while a search walks its rarest word's range (the whole range is walked). */
+const INDEX_BATCH = 2_000;
+/** Candidates whose words are read per round trip when a search has more than one word. */
+const CANDIDATE_BATCH = 500;
 
 type ProductFields = Omit<Product, 'id' | 'stock' | 'held' | 'createdAt' | 'updatedAt'>;
 
@@ -53,21 +59,84 @@ export async function loadProducts(redis: Redis, storeId: string, ids: number[])
   return out;
 }
 
-/** Ids whose index words start with every query word, ascending. */
-async function searchIndex(redis: Redis, indexKey: string, q: string): Promise<number[]> {
+/** The lex range of index entries ("<word>\0<id>") whose word starts with `w`. */
+function prefixRange(w: string): [string, Buffer] {
+  // The upper bound is the byte 0xff, which no UTF-8 text contains ('\xff' as a string is U+00FF, two bytes,
+  // and would cut off words whose next character is beyond U+00FF, e.g. every Cyrillic or Greek prefix).
+  return [`[${w}`, Buffer.concat([Buffer.from(`[${w}`), Buffer.from([0xff])])];
+}
+
+/** The indexed words of records, by id (null for a record that is gone). */
+type WordsOf = (ids: number[]) => Promise<(string[] | null)[]>;
+
+/**
+ * One page (ids ascending, after the cursor id) of the records whose index words start with every query word.
+ * It walks the whole range of the rarest query word (ZLEXCOUNT) in batches, then keeps, in id order, the
+ * candidates whose own words match every other query word, until the page is full: no word's popularity can
+ * hide a match.
+ */
+async function searchIndex(redis: Redis, indexKey: string, q: string, cursor: string | undefined, limit: number, wordsOf: WordsOf) {
+  const after = numericCursor(cursor);
   const words = queryWords(q);
-  if (words.length === 0) return [];
-  const sets = await Promise.all(
-    words.map(async (w) => {
-      // The upper bound is the byte 0xff, which no UTF-8 text contains ('\xff' as a string is U+00FF, two bytes,
-      // and would cut off words whose next character is beyond U+00FF, e.g. every Cyrillic or Greek prefix).
-      const max = Buffer.concat([Buffer.from(`[${w}`), Buffer.from([0xff])]);
-      const members = await redis.zrangebylex(indexKey, `[${w}`, max, 'LIMIT', 0, INDEX_SCAN_LIMIT);
-      return new Set(members.map((m) => Number(m.slice(m.lastIndexOf('\0') + 1))));
-    }),
-  );
-  const [first, ...rest] = sets;
-  return [...first!].filter((id) => rest.every((s) => s.has(id))).sort((a, b) => a - b);
+  if (words.length === 0) return { ids: [], nextCursor: null };
+  const counts = await Promise.all(words.map((w) => redis.zlexcount(indexKey, ...prefixRange(w))));
+  const rarest = counts.indexOf(Math.min(...counts));
+  if (counts[rarest] === 0) return { ids: [], nextCursor: null };
+  const others = words.filter((_, i) => i !== rarest);
+
+  const candidates = new Set<number>();
+  let [min, max] = prefixRange(words[rarest]!) as [string | Buffer, Buffer];
+  for (;;) {
+    const members = await redis.zrangebylexBuffer(indexKey, min, max, 'LIMIT', 0, INDEX_BATCH);
+    for (const m of members) {
+      const id = Number(m.subarray(m.lastIndexOf(0) + 1).toString());
+      if (id > after) candidates.add(id);
+    }
+    if (members.length < INDEX_BATCH) break;
+    min = Buffer.concat([Buffer.from('('), members[members.length - 1]!]);
+  }
+  const sorted = [...candidates].sort((a, b) => a - b);
+  if (others.length === 0) {
+    const ids = sorted.slice(0, limit);
+    return { ids, nextCursor: sorted.length > limit ? String(ids[ids.length - 1]) : null };
+  }
+  const found: number[] = [];
+  for (let i = 0; i < sorted.length && found.length <= limit; i += CANDIDATE_BATCH) {
+    const batch = sorted.slice(i, i + CANDIDATE_BATCH);
+    const lists = await wordsOf(batch);
+    batch.forEach((id, j) => {
+      const own = lists[j];
+      if (own && others.every((w) => own.some((x) => x.startsWith(w)))) found.push(id);
+    });
+  }
+  const ids = found.slice(0, limit);
+  return { ids, nextCursor: found.length > limit ? String(ids[ids.length - 1]) : null };
+}
+
+/** Products' index words, as createProduct and updateProduct stored them beside the product. */
+function productWords(redis: Redis, storeId: string): WordsOf {
+  const k = storeKeys(storeId);
+  return async (ids) => {
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.hget(k.product(id), 'words');
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([err, v]) => {
+      if (err) throw err;
+      return typeof v === 'string' ? v.split('\n') : null;
+    });
+  };
+}
+
+/** The words a customer is indexed by (see createCustomer). */
+function customerSearchWords(c: { name: string; phone?: string; email?: string }): string[] {
+  return searchWords(c.name, c.phone?.replace(/\D/g, ''), c.email);
+}
+
+function customerWords(redis: Redis, storeId: string): WordsOf {
+  return async (ids) => {
+    const raw = await redis.hmget(storeKeys(storeId).customers, ...ids.map(String));
+    return raw.map((r) => (r ? customerSearchWords(JSON.parse(r) as Customer) : null));
+  };
 }
 
 export class CatalogService {
@@ -105,7 +174,7 @@ export class CatalogService {
     const k = storeKeys(storeId);
     let page: { ids: number[]; nextCursor: string | null };
     if (q.q?.trim()) {
-      page = pageOfIds(await searchIndex(this.deps.redis, k.productIndex, q.q), q.cursor, q.limit);
+      page = await searchIndex(this.deps.redis, k.productIndex, q.q, q.cursor, q.limit, productWords(this.deps.redis, storeId));
     } else {
       const after = numericCursor(q.cursor);
       const ids = (await this.deps.redis.zrangebyscore(k.products, `(${after}`, '+inf', 'LIMIT', 0, q.limit + 1)).map(Number);
@@ -133,14 +202,33 @@ export class CatalogService {
       return { items: items.map((serial) => ({ serial })), nextCursor: serials.length > q.limit ? items[items.length - 1]! : null };
     }
     if (q.status === 'held') {
-      const serials = (await redis.zrange(k.held(productId), 0, -1)).filter((s) => s.startsWith(prefix));
+      // The cursor is a position in the held set (by expiry); a prefix search reads on from it in batches.
       const offset = numericCursor(q.cursor);
-      const slice = serials.slice(offset, offset + q.limit);
+      let slice: string[];
+      let nextCursor: string | null;
+      if (!prefix) {
+        const serials = await redis.zrange(k.held(productId), offset, offset + q.limit);
+        slice = serials.slice(0, q.limit);
+        nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
+      } else {
+        slice = [];
+        nextCursor = null;
+        let pos = offset;
+        for (let batch = 0; batch < HELD_SCAN_BATCHES && slice.length < q.limit; batch++) {
+          const serials = await redis.zrange(k.held(productId), pos, pos + HELD_SCAN_BATCH - 1);
+          let read = 0;
+          for (const s of serials) {
+            read++;
+            if (s.startsWith(prefix)) slice.push(s);
+            if (slice.length === q.limit) break;
+          }
+          pos += read;
+          nextCursor = serials.length < HELD_SCAN_BATCH && read === serials.length ? null : String(pos);
+          if (nextCursor === null) break;
+        }
+      }
       const raw = slice.length ? await redis.hmget(k.holds, ...slice.map((s) => `${productId}:${s}`)) : [];
-      return {
-        items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Hold),
-        nextCursor: serials.length > offset + q.limit ? String(offset + q.limit) : null,
-      };
+      return { items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Hold), nextCursor };
     }
     // sold: newest first; a prefix search scans the set inside Redis
     let serials: string[];
@@ -153,7 +241,7 @@ export class CatalogService {
       const found = new Set<string>();
       let cursor = q.cursor ?? '0';
       for (let batch = 0; batch < SOLD_SCAN_BATCHES; batch++) {
-        const [next, flat] = await redis.zscan(k.sold(productId), cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+        const [next, flat] = await redis.zscan(k.sold(productId), cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', SOLD_SCAN_COUNT);
         flat.forEach((v, i) => i % 2 === 0 && found.add(v));
         cursor = next;
         if (cursor === '0' || found.size >= q.limit) break;
@@ -166,15 +254,20 @@ export class CatalogService {
       nextCursor = serials.length > q.limit ? String(offset + q.limit) : null;
       serials = serials.slice(0, q.limit);
     }
+    // A member is a serial (its latest sale) or "<serial>\0<saleId>" (an earlier unreturned sale of a solicit
+    // serial sold again): one item per sale either way.
     const info = serials.length ? await redis.hmget(k.soldInfo, ...serials.map((s) => `${productId}:${s}`)) : [];
     return {
-      items: serials.map((serial, i) => ({ serial, ...(info[i] ? (JSON.parse(info[i]!) as object) : {}) })),
+      items: serials.map((member, i) => {
+        const { earlier: _, ...sale } = info[i] ? (JSON.parse(info[i]!) as { earlier?: unknown }) : {};
+        return { serial: member.split('\0')[0]!, ...sale };
+      }),
       nextCursor,
     };
   }
 
   async createCustomer(caller: Caller, c: { name: string; phone?: string; email?: string }): Promise<Customer> {
-    return this.deps.scripts.createCustomer(caller.storeId, c, searchWords(c.name, c.phone?.replace(/\D/g, ''), c.email));
+    return this.deps.scripts.createCustomer(caller.storeId, c, customerSearchWords(c));
   }
 
   async getCustomer(storeId: string, id: number): Promise<Customer> {
@@ -185,12 +278,11 @@ export class CatalogService {
 
   async listCustomers(storeId: string, q: { q?: string; cursor?: string; limit: number }): Promise<Page<Customer>> {
     const k = storeKeys(storeId);
-    let ids: number[];
     // Phones are indexed as their digits only, so a phone typed with separators ("555-0101") is searched as digits.
     const query = q.q?.trim() && /^[\d\s()+./-]+$/.test(q.q) && /\d/.test(q.q) ? q.q.replace(/\D/g, '') : q.q;
-    if (query?.trim()) ids = await searchIndex(this.deps.redis, k.customerIndex, query);
-    else ids = (await this.deps.redis.hkeys(k.customers)).map(Number).sort((a, b) => a - b);
-    const page = pageOfIds(ids, q.cursor, q.limit);
+    const page = query?.trim()
+      ? await searchIndex(this.deps.redis, k.customerIndex, query, q.cursor, q.limit, customerWords(this.deps.redis, storeId))
+      : pageOfIds((await this.deps.redis.hkeys(k.customers)).map(Number).sort((a, b) => a - b), q.cursor, q.limit);
     const raw = page.ids.length ? await this.deps.redis.hmget(k.customers, ...page.ids.map(String)) : [];
     return { items: raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Customer), nextCursor: page.nextCursor };
   }

@@ -12,6 +12,8 @@ import { serialForProduct, serialRules } from './productFlags.js';
 
 /** Sweeper: holds released per script call. */
 export const SWEEP_BATCH = 500;
+/** A refused receipt lists at most this many problems (it counts them all); the script has the same bound. */
+const MAX_REJECTIONS = 1000;
 
 export function requireTerminal(caller: Caller): string {
   if (!caller.terminalId) {
@@ -37,28 +39,33 @@ export function parseTimeline(raw: string | null): TimelineEntry[] {
 export class InventoryService {
   constructor(private readonly deps: Deps) {}
 
-  /** All or nothing: a bad serial anywhere rejects the receipt with a reason per serial. */
+  /**
+   * All or nothing: a bad serial anywhere rejects the receipt with a reason per serial. Serials invalid after
+   * clean-up go to the script as pre-rejections, so one answer lists them with every other problem.
+   */
   async receive(caller: Caller, body: { receiptId?: string; note?: string; lines: { productId: number; quantity: number; serials?: string[] }[] }) {
     const rules = await serialRules(this.deps.redis, caller.storeId, body.lines.map((l) => l.productId));
-    const rejections: { line: number; serial?: string; reason: string }[] = [];
+    const invalid: { line: number; serial: string }[] = [];
+    const invalidPerLine: number[] = [];
     const lines = body.lines.map((line, i) => {
       const r = rules.get(line.productId);
       const serials: string[] = [];
+      invalidPerLine[i] = 0;
       for (const raw of line.serials ?? []) {
         const s = normalizeSerial(raw, r?.caseSensitive ?? false);
-        if (s === null) rejections.push({ line: i, serial: raw.slice(0, 80), reason: 'invalid' });
-        else serials.push(s);
+        if (s !== null) {
+          serials.push(s);
+          continue;
+        }
+        invalidPerLine[i]! += 1;
+        if (invalid.length < MAX_REJECTIONS) invalid.push({ line: i, serial: raw.slice(0, 80) });
       }
       return { productId: line.productId, quantity: line.quantity, serials };
     });
-    if (rejections.length) {
-      throw new HubError('RECEIPT_REJECTED', `${rejections.length} problem(s) in the receipt; nothing was received`, {
-        rejections: rejections.slice(0, 1000), total: rejections.length,
-      });
-    }
     return alertOnSerialConflict(this.deps, caller, 'receipt', () =>
       this.deps.scripts.receiveStock(caller.storeId, {
-        receiptId: body.receiptId ?? randomUUID(), note: body.note, lines, staffId: caller.staffId, terminalId: caller.terminalId ?? '',
+        receiptId: body.receiptId ?? randomUUID(), note: body.note, lines, invalid, invalidPerLine,
+        staffId: caller.staffId, terminalId: caller.terminalId ?? '',
       }),
     );
   }
@@ -66,7 +73,7 @@ export class InventoryService {
   async getReceipt(storeId: string, receiptId: string): Promise<ReceiptRecord> {
     const raw = await this.deps.redis.get(storeKeys(storeId).receipt(receiptId));
     if (!raw) throw new HubError('RECEIPT_NOT_FOUND', `no receipt ${receiptId}`);
-    const r = JSON.parse(raw) as ReceiptRecord;
+    const { requestHash: _, ...r } = JSON.parse(raw) as ReceiptRecord & { requestHash?: string };
     return { ...r, lines: r.lines.map((l) => ({ ...l, serials: Array.isArray(l.serials) ? l.serials : [] })) };
   }
 

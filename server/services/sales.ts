@@ -77,7 +77,7 @@ export class SalesService {
   async getReturn(storeId: string, returnId: string): Promise<ReturnRecord> {
     const raw = await this.deps.redis.get(storeKeys(storeId).return(returnId));
     if (!raw) throw new HubError('RETURN_NOT_FOUND', `no return ${returnId}`);
-    const r = JSON.parse(raw) as ReturnRecord;
+    const { requestHash: _, ...r } = JSON.parse(raw) as ReturnRecord & { requestHash?: string };
     return { ...r, lines: (Array.isArray(r.lines) ? r.lines : []).map((l) => ({ ...l, serials: Array.isArray(l.serials) ? l.serials : [] })) };
   }
 }

@@ -115,9 +115,15 @@ export function arr<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** Drops what a record keeps for the hub only (the fingerprint of its request, see requestFingerprint in base.lua). */
+function withoutHash<T extends object>(record: T): T {
+  const { requestHash: _, ...rest } = record as T & { requestHash?: string };
+  return rest as T;
+}
+
 export function normalizeInvoice(inv: Invoice): Invoice {
   return {
-    ...inv,
+    ...withoutHash(inv),
     customerId: inv.customerId ?? null,
     payments: arr(inv.payments),
     returns: arr(inv.returns),
@@ -292,10 +298,14 @@ export class Scripts {
 
   async receiveStock(
     storeId: string,
-    receipt: { receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[] } & Actor,
+    receipt: {
+      receiptId: string; note?: string; lines: { productId: number; quantity: number; serials: string[] }[];
+      /** Serials that are invalid after clean-up (left out of `lines`): the first ones as written, and a count per line. */
+      invalid: { line: number; serial: string }[]; invalidPerLine: number[];
+    } & Actor,
   ) {
     const r = await this.run('receiveStock', storeId, JSON.stringify(receipt), EVENT_SERIAL_LIMIT);
-    const rec = r.receipt as ReceiptRecord;
+    const rec = withoutHash(r.receipt as ReceiptRecord);
     return {
       receipt: { ...rec, lines: arr<ReceiptRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       replayed: r.replayed as boolean,
@@ -349,7 +359,7 @@ export class Scripts {
     ret: { returnId: string; saleId: string; reason?: string; lines: { line: number; quantity: number; serials: string[] }[] } & Actor,
   ) {
     const r = await this.run('returnSale', storeId, JSON.stringify(ret));
-    const rec = r.return as ReturnRecord;
+    const rec = withoutHash(r.return as ReturnRecord);
     return {
       return: { ...rec, lines: arr<ReturnRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       invoice: normalizeInvoice(r.invoice as Invoice),

@@ -410,8 +410,12 @@ test('sale:complete of a sale id that is not this register\'s open sale: SALE_NO
   await a!.request('sale:addLine', { saleId: sale.saleId, productId: plain.id, quantity: 3 });
   const done = await a!.request('sale:complete', { saleId: sale.saleId, payments: pay });
   assert.is(done.replayed, false);
-  const again = await a!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: 1 }] });
+  const again = await a!.request('sale:complete', { saleId: sale.saleId, payments: pay });
   assert.equal(again, { ...done, replayed: true });
+  assert.equal(await refusal(a!.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: 1 }] })), {
+    code: 'SALE_ID_CONFLICT', message: `sale id ${sale.saleId} was completed with other lines, customer or payments: use a new sale id`,
+    details: { reason: 'different_request' },
+  });
   assert.equal(await refusal(b!.request('sale:complete', { saleId: sale.saleId, payments: pay })), {
     code: 'SALE_ID_CONFLICT', message: `sale id ${sale.saleId} belongs to another register`, details: undefined,
   });

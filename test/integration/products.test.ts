@@ -89,7 +89,7 @@ test('create a product: defaults, stock 0, and it reads back the same', async ({
 });
 
 test('edit a product: changed fields only, updatedAt moves, stock kept', async ({ store }) => {
-  const p = await productWithStock(store, { serialMode: 'none', name: 'Old name', priceCents: 500 }, 4);
+  const p = await productWithStock(store, { serialMode: 'solicit', name: 'Old name', priceCents: 500 }, 4);
   const before = await get(store.supervisor, p.id);
   await new Promise((r) => setTimeout(r, 5));
   const r = await store.supervisor.patch(`/api/products/${p.id}`, {
@@ -199,6 +199,97 @@ test('search by part number or by name: prefixes of words, several words, any ca
   assert.equal(names(pages.flat()), ['USB-C charging cable 2 m', 'USB-C charging cable 1 m', 'Wall charger 65W', 'Leather case for Phone X100']);
   const three = await allPages(store.supervisor, '/api/products?q=c', 3);
   assert.equal(three.map((p) => p.length), [3, 1]);
+});
+
+test('product search is not cut off by a popular word: 6,000 "Cable" products, "cable zebra" is found', async ({ hub }) => {
+  const store = await createStore(hub);
+  const caller = { storeId: store.storeId } as Parameters<typeof hub.services.catalog.createProduct>[0];
+  const fields = (i: number) => ({
+    partNumber: `CBL-${i}`, name: `Cable ${i} m`, priceCents: 100, serialMode: 'none' as const,
+    warrantyReminder: false, warrantyMonths: 0, serialCaseSensitive: false, lowStockThreshold: 0,
+  });
+  for (let i = 0; i < 6_000; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, 6_000 - i) }, (_, j) => hub.services.catalog.createProduct(caller, fields(i + j))));
+  }
+  const zebra = await create(store.supervisor, { partNumber: 'ZB-1', name: 'Cable Zebra' });
+  const search = async (q: string) => {
+    const r = await store.supervisor.get(`/api/products?q=${encodeURIComponent(q)}&limit=500`);
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return { ids: (r.body.items as { id: number }[]).map((p) => p.id), next: r.body.nextCursor as string | null };
+  };
+  assert.equal((await search('cable zebra')).ids, [zebra.id]);
+  assert.equal((await search('zeb cab')).ids, [zebra.id]);
+  assert.equal((await search('cbl-4999')).ids.length, 1);
+  const all = await search('cable');
+  assert.is(all.ids.length, 500);
+  assert.ok(all.next !== null);
+});
+
+test('a product with 100,000 serials pages fast: available, held and sold, first and deep pages, prefix search', async ({ hub }) => {
+  const store = await createStore(hub);
+  const N = 100_000;
+  const pad = (i: number) => String(i).padStart(6, '0');
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 1 }, Array.from({ length: N }, (_, i) => `BIG-${pad(i)}`));
+  // 100,000 sold: ten sales of 10,000 solicit serials (the most one sale may carry)
+  const solicit = await productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, N);
+  for (let s = 0; s < 10; s++) {
+    const serials = Array.from({ length: 10_000 }, (_, i) => ({ serial: `SOLD-${pad(s * 10_000 + i)}` }));
+    const r = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [{ productId: solicit.id, quantity: 10_000, serials }], payments: [{ method: 'cash', amountCents: 10_000 }] });
+    assert.is(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+  }
+  for (const serial of ['BIG-099998', 'BIG-099999', 'BIG-000001']) {
+    assert.is((await store.cashier.post('/api/holds', { productId: enforced.id, serial, saleId: newSaleId() })).status, 201);
+  }
+  // generous, so a loaded machine does not flake: the best of three tries of each page under 500 ms (they take
+  // a few ms); a page that read the whole set would be slow every time
+  const LIMIT_MS = 500;
+  const page = async (productId: number, query: string) => {
+    let best = Infinity;
+    let body: { items: { serial: string; saleId?: string }[]; nextCursor: string | null } | null = null;
+    for (let attempt = 0; attempt < 3 && best >= LIMIT_MS; attempt++) {
+      const started = performance.now();
+      const r = await store.supervisor.get(`/api/products/${productId}/serials?${query}`);
+      best = Math.min(best, performance.now() - started);
+      assert.is(r.status, 200, JSON.stringify(r.body));
+      body = r.body;
+    }
+    assert.ok(best < LIMIT_MS, `${query}: ${best.toFixed(0)} ms`);
+    return body!;
+  };
+  const first = await page(enforced.id, 'status=available&limit=500');
+  assert.is(first.items.length, 500);
+  assert.is(first.items[0]!.serial, 'BIG-000000');
+  const deep = await page(enforced.id, 'status=available&limit=500&cursor=BIG-090000');
+  assert.is(deep.items[0]!.serial, 'BIG-090001');
+  const last = await page(enforced.id, 'status=available&limit=500&cursor=BIG-099800');
+  assert.is(last.items.length, 197); // 099801..099997: 099998 and 099999 are held
+  assert.is(last.nextCursor, null);
+  const prefixed = await page(enforced.id, 'status=available&q=big-0999&limit=500');
+  assert.is(prefixed.items.length, 98);
+  const held = await page(enforced.id, 'status=held&limit=500');
+  assert.equal(held.items.map((h) => h.serial).sort(), ['BIG-000001', 'BIG-099998', 'BIG-099999']);
+  const heldPrefix = await page(enforced.id, 'status=held&q=big-0999');
+  assert.equal(heldPrefix.items.map((h) => h.serial).sort(), ['BIG-099998', 'BIG-099999']);
+  assert.is(heldPrefix.nextCursor, null);
+
+  const sold = await page(solicit.id, 'status=sold&limit=500');
+  assert.is(sold.items.length, 500);
+  assert.ok(sold.items[0]!.saleId, 'sold entries carry their sale');
+  const soldDeep = await page(solicit.id, 'status=sold&limit=500&cursor=99500');
+  assert.is(soldDeep.items.length, 500);
+  assert.is(soldDeep.nextCursor, null);
+  // a prefix matching 100 of 100,000: every page of the scan is quick, and all 100 are found
+  const found = new Set<string>();
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r = await page(solicit.id, `status=sold&q=sold-0999&limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const i of r.items) found.add(i.serial);
+    cursor = r.nextCursor;
+    pages++;
+  } while (cursor && pages < 20);
+  assert.is(found.size, 100);
+  assert.is(cursor, null);
 });
 
 test('search finds prefixes of words with accents and in other scripts', async ({ hub }) => {
@@ -362,6 +453,40 @@ test('invalid edits are VALIDATION_FAILED and leave the product unchanged', asyn
 });
 
 // ---- serial mode changes
+
+test('a warranty reminder that could never give a service record (0 months, or a none product) is refused on create and edit', async ({ store }) => {
+  const rule = { path: 'warrantyReminder', message: 'a warranty reminder needs warrantyMonths of at least 1 and serialMode solicit or enforced' };
+  for (const extra of [
+    { serialMode: 'enforced', warrantyReminder: true },
+    { serialMode: 'solicit', warrantyReminder: true, warrantyMonths: 0 },
+    { serialMode: 'none', warrantyReminder: true, warrantyMonths: 24 },
+  ]) {
+    const r = await store.supervisor.post('/api/products', { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Warranty', priceCents: 100, ...extra });
+    assert.is(r.status, 400, `${JSON.stringify(extra)} -> ${JSON.stringify(r.body)}`);
+    assert.is(r.body.code, 'VALIDATION_FAILED');
+    assert.equal(r.body.details.issues, [rule]);
+  }
+  // edits are checked on the product as edited: one field changed, the others as they are
+  const p = await create(store.supervisor, { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Drill', serialMode: 'solicit', warrantyReminder: true, warrantyMonths: 12 });
+  const plain = await create(store.supervisor, { partNumber: `W-${randomUUID().slice(0, 8)}`, name: 'Cable', serialMode: 'none', warrantyMonths: 12 });
+  for (const [id, change] of [
+    [p.id, { warrantyMonths: 0 }],
+    [p.id, { serialMode: 'none' }],
+    [plain.id, { warrantyReminder: true }],
+    [plain.id, { warrantyReminder: true, warrantyMonths: 6 }],
+  ] as const) {
+    const before = (await store.supervisor.get(`/api/products/${id}`)).body.product;
+    const r = await store.supervisor.patch(`/api/products/${id}`, change);
+    assert.is(r.status, 400, `${JSON.stringify(change)} -> ${JSON.stringify(r.body)}`);
+    assert.is(r.body.code, 'VALIDATION_FAILED');
+    assert.equal(r.body.details.issues, [rule]);
+    assert.equal((await store.supervisor.get(`/api/products/${id}`)).body.product, before);
+  }
+  // the same changes are fine together with the flag off, or with a mode that takes serials
+  assert.is((await store.supervisor.patch(`/api/products/${plain.id}`, { warrantyReminder: true, serialMode: 'solicit' })).status, 200);
+  assert.is((await store.supervisor.patch(`/api/products/${p.id}`, { warrantyReminder: false, warrantyMonths: 0, serialMode: 'none' })).status, 200);
+  assert.is((await store.supervisor.patch(`/api/products/${p.id}`, { name: 'Drill 2' })).status, 200);
+});
 
 test('none <-> solicit is always allowed and keeps the quantity', async ({ store }) => {
   const p = await productWithStock(store, { serialMode: 'none' }, 6);

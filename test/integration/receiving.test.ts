@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { startEmbeddedRedis } from '../../server/redis/embedded.js';
 import { createStore, newSaleId, productWithStock, startTestHub, type Client, type TestStore } from '../helpers/hub.js';
 
 type Ctx = { hub: Awaited<ReturnType<typeof startTestHub>>; store: TestStore };
@@ -219,6 +224,40 @@ test('one receipt reports every problem, each with its line and serial', async (
   ]);
 });
 
+test('invalid serials are reported in the same answer as duplicates, in_stock, held and count problems', async ({ store }) => {
+  const inStock = uniq('ALL-IN');
+  const held = uniq('ALL-HELD');
+  const p = await productWithStock(store, { serialMode: 'enforced' }, [inStock, held]);
+  const q = await newProduct(store, 'none');
+  const hold = await store.cashier.post('/api/holds', { productId: p.id, serial: held, saleId: newSaleId() });
+  assert.is(hold.status, 201, JSON.stringify(hold.body));
+  const d = uniq('ALL-D');
+  const r = await store.clerk.post('/api/receipts', {
+    lines: [
+      { productId: p.id, quantity: 5, serials: [d, 'bad serial', inStock, d, held] },
+      { productId: q.id, quantity: 1, serials: ['\u0007'] },
+      { productId: p.id, quantity: 3, serials: ['x y', uniq('ALL-E')] },
+    ],
+  });
+  assertRejected(r, [
+    { line: 0, serial: 'bad serial', reason: 'invalid' },
+    { line: 0, serial: inStock, reason: 'in_stock' },
+    { line: 0, serial: d, reason: 'duplicate' },
+    { line: 0, serial: held, reason: 'held' },
+    { line: 1, serial: '\u0007', reason: 'invalid' },
+    { line: 1, reason: 'serials_not_expected' },
+    { line: 2, serial: 'x y', reason: 'invalid' },
+    { line: 2, reason: 'serial_count' },
+  ]);
+  // the line's invalid serials come first; an invalid serial counts as one given (line 0 has its 5)
+  assert.equal(r.body.details.rejections[0], { line: 0, serial: 'bad serial', reason: 'invalid' });
+  // a receipt refused for a conflict tells the supervisors even when it also had invalid serials
+  const alerts = await store.supervisor.get(`/api/dashboard?since=${Date.now() - 60_000}`);
+  assert.ok(alerts.body.alerts.some((a: { details: { rejections: { serial?: string }[] } }) =>
+    a.details.rejections.some((x) => x.serial === held)), JSON.stringify(alerts.body.alerts).slice(0, 300));
+  assert.is(await stockOf(store.supervisor, p.id), 2);
+});
+
 test('a line for an unknown product is rejected (product_not_found)', async ({ store }) => {
   const p = await newProduct(store, 'none');
   const r = await store.clerk.post('/api/receipts', {
@@ -409,6 +448,52 @@ test('malformed receipts are VALIDATION_FAILED (400) and write nothing', async (
   assert.is(await stockOf(store.supervisor, p.id), 0);
 });
 
+test('a receipt of more than 100,000 serials in all is VALIDATION_FAILED at once, and writes nothing', async ({ store }) => {
+  const p = await newProduct(store, 'enforced');
+  const q = await newProduct(store, 'enforced');
+  // each line is within its own cap (100,000); together they are over the receipt's
+  const line = (productId: number, n: number, tag: string) =>
+    ({ productId, quantity: n, serials: Array.from({ length: n }, (_, i) => `${tag}-${i}`) });
+  const started = performance.now();
+  const r = await store.clerk.post('/api/receipts', { lines: [line(p.id, 60_000, 'CAPA'), line(q.id, 40_001, 'CAPB')] });
+  const ms = performance.now() - started;
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 100,000 serials per receipt (this one has 100001)' }]);
+  assert.ok(ms < 3000, `refused in ${ms.toFixed(0)} ms`);
+  assert.is(await stockOf(store.supervisor, p.id), 0);
+  assert.is(await stockOf(store.supervisor, q.id), 0);
+  // exactly the cap is fine
+  const ok = await store.clerk.post('/api/receipts', { lines: [line(p.id, 60_000, 'CAPA'), line(q.id, 40_000, 'CAPB')] });
+  assert.is(ok.status, 201, JSON.stringify(ok.body).slice(0, 300));
+  assert.is(await stockOf(store.supervisor, q.id), 40_000);
+});
+
+test('a Redis busy running a long script (BUSY) answers 503 UNAVAILABLE, not 500', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serialhub-busy-'));
+  const redis = await startEmbeddedRedis({ dir, port: 0, appendfsync: 'everysec' });
+  const hub = await startTestHub({}, redis.url);
+  const side = new Redis(redis.url);
+  try {
+    const store = await createStore(hub);
+    await side.config('SET', 'busy-reply-threshold', '50');
+    // a read-only script that spins for 1.5 s: past 50 ms every other client is answered BUSY
+    const spin = side.eval("local t = redis.call('TIME') local s = tonumber(t[1]) + tonumber(t[2]) / 1e6 " +
+      "repeat t = redis.call('TIME') until tonumber(t[1]) + tonumber(t[2]) / 1e6 > s + 1.5 return 1", 0);
+    await new Promise((res) => setTimeout(res, 300));
+    const r = await store.clerk.get('/api/products');
+    assert.is(r.status, 503, JSON.stringify(r.body));
+    assert.is(r.body.code, 'UNAVAILABLE');
+    await spin;
+    assert.is((await store.clerk.get('/api/products')).status, 200);
+  } finally {
+    side.disconnect();
+    await hub.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- idempotency
 
 test('retrying a receipt with the same receiptId is idempotent: stock is not doubled', async ({ store }) => {
@@ -441,6 +526,32 @@ test('retrying a receipt with the same receiptId is idempotent: stock is not dou
   assert.is(await stockOf(store.supervisor, enf.id), 2);
   const look = await store.supervisor.get(`/api/serials/${s1}`);
   assert.is(look.body.matches[0].timeline.length, 1, 'one received entry, not one per retry');
+});
+
+test('the same receiptId with another request is RECEIPT_ID_CONFLICT different_request; the same one (serials in another case) replays', async ({ store }) => {
+  const none = await newProduct(store, 'none');
+  const enf = await newProduct(store, 'enforced');
+  const s1 = uniq('FP-1');
+  const body = { receiptId: randomUUID(), note: 'crate 7', lines: [{ productId: none.id, quantity: 2 }, { productId: enf.id, quantity: 1, serials: [s1] }] };
+  assert.is((await store.clerk.post('/api/receipts', body)).status, 201);
+  for (const other of [
+    { ...body, lines: [{ productId: none.id, quantity: 3 }, body.lines[1]] },
+    { ...body, lines: [body.lines[0]] },
+    { ...body, lines: [body.lines[0], { productId: enf.id, quantity: 1, serials: [uniq('FP-2')] }] },
+    { ...body, note: 'crate 8' },
+  ]) {
+    const r = await store.clerk.post('/api/receipts', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'RECEIPT_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  const same = await store.clerk.post('/api/receipts', { ...body, lines: [body.lines[0], { ...body.lines[1], serials: [` ${s1.toLowerCase()} `] }] });
+  assert.is(same.status, 201, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.is(same.body.receipt.requestHash, undefined);
+  assert.is((await store.clerk.get(`/api/receipts/${body.receiptId}`)).body.receipt.requestHash, undefined);
+  assert.is(await stockOf(store.supervisor, none.id), 2);
+  assert.is(await stockOf(store.supervisor, enf.id), 1);
 });
 
 test('concurrent first attempts of one receipt id write it once', async ({ store }) => {

@@ -138,6 +138,55 @@ test('a solicit serial is recorded as returned and its unit goes back on the she
   assert.is((await lookup(store, 'IMEI-2')).state, 'sold');
 });
 
+test('a solicit serial sold three times keeps one sold entry per sale; returns take back the right one, in any order', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 5);
+  const cid = (await store.cashier.post('/api/customers', { name: 'Rita' })).body.customer.id as number;
+  const a = await sell(store.cashier, [{ productId: p.id, quantity: 1, serials: ['TWICE-1'] }], { customerId: cid });
+  const b = await sell(store.cashier, [{ productId: p.id, quantity: 1, serials: ['twice-1'] }]);
+  const c = await sell(store.cashier2, [{ productId: p.id, quantity: 1, serials: ['TWICE-1'] }]);
+  type SoldItem = { serial: string; saleId: string; line: number; at: number; customerId?: number };
+  const soldItems = async (q = '') => {
+    const r = await store.supervisor.get(`/api/products/${p.id}/serials?status=sold${q ? `&q=${q}` : ''}`);
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    return r.body.items as SoldItem[];
+  };
+  const newestFirst = await soldItems();
+  assert.equal(newestFirst.map((i) => [i.serial, i.saleId]), [['TWICE-1', c.saleId], ['TWICE-1', b.saleId], ['TWICE-1', a.saleId]]);
+  assert.is(newestFirst[2]!.customerId, cid);
+  assert.equal(Object.keys(newestFirst[0]!).sort(), ['at', 'line', 'saleId', 'serial']);
+  assert.equal((await soldItems('twice')).map((i) => i.saleId).sort(), [a.saleId, b.saleId, c.saleId].sort());
+  assert.is((await lookup(store, 'TWICE-1')).sale!.saleId, c.saleId);
+  // the event of each repeat names the sale that sold the serial before (the supervisors' alert reads it)
+  const events = await hub.redis.xrange(`sh:{s:${store.storeId}}:events`, '-', '+');
+  const repeats = events.filter(([, f]) => f[1] === 'sale_completed').map(([, f]) => JSON.parse(f[3]!) as { saleId: string; repeatedSolicitSerials: unknown });
+  assert.equal(repeats.map((e) => [e.saleId, e.repeatedSolicitSerials]), [
+    [a.saleId, {}], [b.saleId, [{ productId: p.id, serial: 'TWICE-1', previousSaleId: a.saleId }]],
+    [c.saleId, [{ productId: p.id, serial: 'TWICE-1', previousSaleId: b.saleId }]],
+  ]);
+
+  const giveBack = async (saleId: string) => {
+    const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId, lines: [{ line: 0, quantity: 1, serials: ['TWICE-1'] }] });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+  };
+  await giveBack(a.saleId); // the oldest sale
+  assert.equal((await soldItems()).map((i) => i.saleId), [c.saleId, b.saleId]);
+  assert.is((await lookup(store, 'TWICE-1')).sale!.saleId, c.saleId);
+  await giveBack(c.saleId); // the latest: the one before it is the serial's sale again
+  assert.equal((await soldItems()).map((i) => [i.serial, i.saleId]), [['TWICE-1', b.saleId]]);
+  const l = await lookup(store, 'TWICE-1');
+  assert.is(l.state, 'sold');
+  assert.is(l.sale!.saleId, b.saleId);
+  await giveBack(b.saleId);
+  assert.equal(await soldItems(), []);
+  assert.is((await lookup(store, 'TWICE-1')).state, 'returned');
+  assert.is(await stockOf(store, p.id), 5);
+  // each sale takes it back once (its line has nothing left to return)
+  const again = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: a.saleId, lines: [{ line: 0, quantity: 1, serials: ['TWICE-1'] }] });
+  assert.is(again.status, 422, JSON.stringify(again.body));
+  assert.is(again.body.details.reason, 'quantity');
+});
+
 test('a none line: returned quantity goes back to stock, up to what is left on the line', async ({ hub }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);
@@ -302,6 +351,33 @@ test('retrying a return id is idempotent: same refund, stock not doubled', async
   assert.equal(await serials(store, p.id, 'sold'), ['ID-1', 'ID-2']);
 });
 
+test('the same returnId with other lines or reason is RETURN_ID_CONFLICT different_request; nothing more comes back', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 1_000 }, ['RF-1', 'RF-2']);
+  const inv = await sell(store.cashier, [{ productId: p.id, quantity: 2, serials: ['RF-1', 'RF-2'], enforced: true }]);
+  const body = { returnId: newReturnId(), saleId: inv.saleId, reason: 'faulty', lines: [{ line: 0, quantity: 1, serials: ['RF-1'] }] };
+  const first = await store.cashier.post('/api/returns', body);
+  assert.is(first.status, 200, JSON.stringify(first.body));
+  assert.is(first.body.return.requestHash, undefined);
+  for (const other of [
+    { ...body, lines: [{ line: 0, quantity: 1, serials: ['RF-2'] }] },
+    { ...body, lines: [{ line: 0, quantity: 2, serials: ['RF-1', 'RF-2'] }] },
+    { ...body, reason: 'changed mind' },
+  ]) {
+    const r = await store.cashier.post('/api/returns', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'RETURN_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  const same = await store.cashier.post('/api/returns', { ...body, lines: [{ line: 0, quantity: 1, serials: ['rf-1'] }] });
+  assert.is(same.status, 200, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.equal(same.body.return, first.body.return);
+  assert.is((await store.cashier.get(`/api/returns/${body.returnId}`)).body.return.requestHash, undefined);
+  assert.is(await stockOf(store, p.id), 1);
+  assert.equal(await serials(store, p.id, 'sold'), ['RF-2']);
+});
+
 test('a return against an unknown invoice is INVOICE_NOT_FOUND; an unknown return is NOT_FOUND', async ({ hub }) => {
   const store = await createStore(hub);
   const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: newSaleId(), lines: [{ line: 0, quantity: 1 }] });
@@ -320,6 +396,15 @@ test('a return against an unknown invoice is INVOICE_NOT_FOUND; an unknown retur
   const bad = await store.cashier.post('/api/returns', { returnId: 'x', saleId: inv.saleId, lines: [{ line: 0, quantity: 1 }] });
   assert.is(bad.status, 400);
   assert.is(bad.body.code, 'VALIDATION_FAILED');
+});
+
+test('a return of more than 10,000 serials in all is VALIDATION_FAILED before anything is looked up', async ({ hub }) => {
+  const store = await createStore(hub);
+  const line = (n: number, from: number) => ({ line: n, quantity: 5_001, serials: Array.from({ length: 5_001 }, (_, i) => `RC-${from + i}`) });
+  const r = await store.cashier.post('/api/returns', { returnId: newReturnId(), saleId: newSaleId(), lines: [line(0, 0), line(1, 5_001)] });
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 10,000 serials per return (this one has 10002)' }]);
 });
 
 test('refunds: unit price times returned quantity, summed over lines, at the price sold', async ({ hub }) => {

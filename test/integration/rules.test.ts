@@ -593,8 +593,9 @@ test('a return against an older invoice cannot take back a serial sold again sin
   isError(twice, 422, 'RETURN_REJECTED');
   assert.is((await store.supervisor.get(`/api/products/${p.id}`)).body.product.stock, 0, 'nothing came back');
 
-  // the reviewer's case: a solicit serial sold on A and B, B returned, the product made enforced with it,
-  // sold on C: a return against A must not put it back in stock while C's customer has it
+  // the reviewer's case: a solicit serial sold on A and B, B returned. A's customer still has it (each sale of a
+  // solicit serial keeps its sold entry), so the product cannot be made enforced with it; once A returns it, it
+  // can, and after it is sold on C a late return against A puts nothing back in stock while C's customer has it
   const q = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 2);
   const sellTyped = async () => {
     const saleId = newSaleId();
@@ -605,15 +606,20 @@ test('a return against an older invoice cannot take back a serial sold again sin
   const a = await sellTyped();
   const b = await sellTyped();
   assert.is((await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: b, lines: [{ line: 0, quantity: 1, serials: ['ZZ1'] }] })).status, 200);
-  const made = await store.supervisor.patch(`/api/products/${q.id}`, { serialMode: 'enforced', serials: ['ZZ1'] });
+  const early = await store.supervisor.patch(`/api/products/${q.id}`, { serialMode: 'enforced', serials: ['ZZ1'] });
+  isError(early, 409, 'MODE_CHANGE_REFUSED');
+  assert.equal(early.body.details, { serial: 'ZZ1' });
+  assert.equal((await store.supervisor.get(`/api/products/${q.id}/serials?status=sold`)).body.items.map((i: { saleId: string }) => i.saleId), [a]);
+  assert.is((await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: a, lines: [{ line: 0, quantity: 1, serials: ['ZZ1'] }] })).status, 200);
+  const made = await store.supervisor.patch(`/api/products/${q.id}`, { serialMode: 'enforced', serials: ['ZZ1', 'ZZ2'] });
   assert.is(made.status, 200, JSON.stringify(made.body));
   const saleC = newSaleId();
   const token = (await store.cashier.post('/api/holds', { productId: q.id, serial: 'ZZ1', saleId: saleC })).body.hold.token;
   assert.is((await store.cashier.post('/api/sales', { saleId: saleC, lines: [{ productId: q.id, quantity: 1, serials: [{ serial: 'ZZ1', token }] }], payments: [{ method: 'cash', amountCents: 100 }] })).status, 200);
   const late = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: a, lines: [{ line: 0, quantity: 1, serials: ['ZZ1'] }] });
   isError(late, 422, 'RETURN_REJECTED');
-  assert.is(late.body.details.reason, 'sold_elsewhere');
-  assert.equal((await store.supervisor.get(`/api/products/${q.id}/serials`)).body.items, []);
+  assert.is(late.body.details.reason, 'quantity');
+  assert.equal((await store.supervisor.get(`/api/products/${q.id}/serials`)).body.items, [{ serial: 'ZZ2' }]);
 });
 
 test.run();

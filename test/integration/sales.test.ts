@@ -226,6 +226,93 @@ test('retrying a completed sale answers the same invoice and sells nothing twice
   assert.is(next.body.invoice.number, first.body.invoice.number + 1);
 });
 
+test('a sale of more than 10,000 serials in all is VALIDATION_FAILED, and writes nothing', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, 10_001);
+  const line = (from: number, n: number) =>
+    ({ productId: p.id, quantity: n, serials: Array.from({ length: n }, (_, i) => ({ serial: `CAP-${from + i}` })) });
+  const r = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [line(0, 5_000), line(5_000, 5_001)], payments: cash(10_001) });
+  assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  assert.is(r.body.code, 'VALIDATION_FAILED');
+  assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 10,000 serials per sale (this one has 10001)' }]);
+  assert.equal(await stockOf(store, p.id), { stock: 10_001, held: 0 });
+  assert.is(await invoiceCount(store), 0);
+});
+
+test('the same saleId with other lines, customer or payments is SALE_ID_CONFLICT different_request; an invoice stored before fingerprints replays', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 700 }, ['FP-1', 'FP-2']);
+  const none = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
+  const cid = (await store.cashier.post('/api/customers', { name: 'Finn' })).body.customer.id as number;
+  const saleId = newSaleId();
+  const token = await hold(store.cashier, p.id, 'FP-1', saleId);
+  const body = {
+    saleId, customerId: cid,
+    lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'FP-1', token }] }, { productId: none.id, quantity: 4 }],
+    payments: cash(1100),
+  };
+  const first = await store.cashier.post('/api/sales', body);
+  assert.is(first.status, 200, JSON.stringify(first.body));
+  assert.is(first.body.invoice.requestHash, undefined);
+  for (const other of [
+    { ...body, lines: [body.lines[0], { productId: none.id, quantity: 5 }] },
+    { ...body, lines: [body.lines[0]] },
+    { ...body, customerId: undefined },
+    { ...body, payments: [{ method: 'card', amountCents: 1100 }] },
+  ]) {
+    const r = await store.cashier.post('/api/sales', other);
+    assert.is(r.status, 409, JSON.stringify(r.body));
+    assert.is(r.body.code, 'SALE_ID_CONFLICT');
+    assert.equal(r.body.details, { reason: 'different_request' });
+  }
+  // the same sale, serial typed in another case and without its token (spent): the same invoice
+  const same = await store.cashier.post('/api/sales', { ...body, lines: [{ productId: p.id, quantity: 1, serials: [{ serial: 'fp-1' }] }, body.lines[1]] });
+  assert.is(same.status, 200, JSON.stringify(same.body));
+  assert.is(same.body.replayed, true);
+  assert.equal(same.body.invoice, first.body.invoice);
+  assert.equal(await stockOf(store, none.id), { stock: 6, held: 0 });
+  assert.is(await invoiceCount(store), 1);
+  // an invoice written before fingerprints (no requestHash) is answered to any retry from its register
+  const k = storeKeys(store.storeId);
+  const { requestHash, ...old } = JSON.parse((await hub.redis.get(k.invoice(saleId)))!);
+  assert.match(requestHash, /^[0-9a-f]{40}$/);
+  await hub.redis.set(k.invoice(saleId), JSON.stringify(old));
+  const legacy = await store.cashier.post('/api/sales', { ...body, lines: [body.lines[0], { productId: none.id, quantity: 5 }] });
+  assert.is(legacy.status, 200, JSON.stringify(legacy.body));
+  assert.is(legacy.body.replayed, true);
+  assert.equal(await stockOf(store, none.id), { stock: 6, held: 0 });
+});
+
+test('live sale:complete retried after it completed: the same payments replay, other payments are SALE_ID_CONFLICT; REST compares the open sale\'s lines', async ({ hub }) => {
+  const store = await createStore(hub);
+  const none = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);
+  const reg = connectRegister(hub.url, store.cashier.token!);
+  try {
+    await reg.ready();
+    const { sale } = await reg.request('sale:open', {});
+    await reg.request('sale:addLine', { saleId: sale.saleId, productId: none.id, quantity: 2 });
+    const pay = [{ method: 'cash' as const, amountCents: 1000 }];
+    const done = await reg.request('sale:complete', { saleId: sale.saleId, payments: pay });
+    assert.is(done.replayed, false);
+    const again = await reg.request('sale:complete', { saleId: sale.saleId, payments: pay });
+    assert.equal(again, { ...done, replayed: true });
+    const other = await reg.request('sale:complete', { saleId: sale.saleId, payments: [{ method: 'card', amountCents: 500 }] })
+      .then(() => null, (err: { code: string; details: unknown }) => err);
+    assert.is(other?.code, 'SALE_ID_CONFLICT');
+    assert.equal(other?.details, { reason: 'different_request' });
+    // over REST, the sale the open sale became is the same request only with its lines and payments
+    const restSame = await store.cashier.post('/api/sales', { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 2 }], payments: pay });
+    assert.is(restSame.status, 200, JSON.stringify(restSame.body));
+    assert.is(restSame.body.replayed, true);
+    const restOther = await store.cashier.post('/api/sales', { saleId: sale.saleId, lines: [{ productId: none.id, quantity: 3 }], payments: pay });
+    assert.is(restOther.status, 409, JSON.stringify(restOther.body));
+    assert.equal(restOther.body.details, { reason: 'different_request' });
+    assert.equal(await stockOf(store, none.id), { stock: 8, held: 0 });
+  } finally {
+    reg.close();
+  }
+});
+
 test('concurrent first attempts of one sale complete it once', async ({ hub }) => {
   const store = await createStore(hub);
   const none = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 10);
@@ -616,9 +703,8 @@ test('a warranty product sold to a customer adds a service record ending N calen
 test('a non-warranty product adds no service record', async ({ hub }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['NW-1']);
-  // warranty months without the reminder flag, and the flag without months, add none either
+  // warranty months without the reminder flag add none either (the flag without months is refused: products test)
   const months = await productWithStock(store, { serialMode: 'solicit', priceCents: 100, warrantyMonths: 12 }, 1);
-  const flag = await productWithStock(store, { serialMode: 'solicit', priceCents: 100, warrantyReminder: true }, 1);
   const cid = (await store.cashier.post('/api/customers', { name: 'Linus' })).body.customer.id as number;
   const saleId = newSaleId();
   const token = await hold(store.cashier, p.id, 'NW-1', saleId);
@@ -627,14 +713,45 @@ test('a non-warranty product adds no service record', async ({ hub }) => {
     lines: [
       { productId: p.id, quantity: 1, serials: [{ serial: 'NW-1', token }] },
       { productId: months.id, quantity: 1, serials: [{ serial: 'M-1' }] },
-      { productId: flag.id, quantity: 1, serials: [{ serial: 'F-1' }] },
     ],
-    payments: cash(300),
+    payments: cash(200),
   });
   assert.is(r.status, 200, JSON.stringify(r.body));
   for (const l of r.body.invoice.lines) assert.is(l.warrantyEndsAt, undefined);
   assert.equal((await store.cashier.get(`/api/customers/${cid}/service-records`)).body.items, []);
   assert.is((await store.cashier.get(`/api/customers/${cid}/history`)).body.items.length, 1);
+});
+
+test('a serial timeline past 200 entries drops the oldest hold entries first, then the oldest sales, and keeps its receipt', async ({ hub }) => {
+  const store = await createStore(hub);
+  const enforced = await productWithStock(store, { serialMode: 'enforced', priceCents: 100 }, ['TL-1']);
+  // a held and a released entry, then 210 sales of the same serial typed on solicit products (no holds there)
+  const saleId = newSaleId();
+  await hold(store.cashier, enforced.id, 'TL-1', saleId);
+  assert.is((await store.cashier.post('/api/holds/release-sale', { saleId })).status, 200);
+  const solicit = await Promise.all(Array.from({ length: 10 }, () => productWithStock(store, { serialMode: 'solicit', priceCents: 1 }, 21)));
+  const sales: string[] = [];
+  for (let i = 0; i < 21; i++) {
+    const r = await store.cashier.post('/api/sales', {
+      saleId: newSaleId(), lines: solicit.map((p) => ({ productId: p.id, quantity: 1, serials: [{ serial: 'TL-1' }] })), payments: cash(10),
+    });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    sales.push(r.body.invoice.saleId);
+  }
+  const raw = await hub.redis.hget(storeKeys(store.storeId).timeline, 'TL-1');
+  const kinds = raw!.split('\n').map((l) => JSON.parse(l) as { k: string; r?: string });
+  // 1 received + 2 hold entries + 210 sold, bounded to 200: both hold entries went first, then the 11 oldest sales
+  assert.is(kinds.length, 200);
+  assert.is(kinds[0]!.k, 'received');
+  assert.equal(kinds.filter((e) => e.k === 'held' || e.k === 'released'), []);
+  assert.is(kinds.filter((e) => e.k === 'sold').length, 199);
+  assert.is(kinds[1]!.r, sales[1], 'the first sale\'s 10 entries and the second sale\'s first went');
+  assert.is(kinds[199]!.r, sales[20]);
+  // the lookup of the enforced product still starts at its receipt
+  const lookup = await store.supervisor.get('/api/serials/TL-1');
+  const m = lookup.body.matches.find((x: { product: { id: number } }) => x.product.id === enforced.id);
+  assert.equal(m.timeline.map((e: { type: string }) => e.type), ['received']);
+  assert.is(m.state, 'in_stock');
 });
 
 test('holds of the sale that the invoice does not use are released on completion', async ({ hub }) => {

@@ -1,6 +1,11 @@
 --[[
   Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
-  and service records, or writes nothing. Idempotent on the sale id chosen by the register.
+  and service records, or writes nothing. Idempotent on the sale id chosen by the register: the same request
+  again answers the invoice, another request with that id is SALE_ID_CONFLICT different_request. "The same":
+    lines given (REST): the fingerprint of customer, lines (product, quantity, serials; not the tokens) and
+      payments matches the invoice's requestHash (an invoice written before fingerprints has none: it matches);
+    fromOpenSale (live): the open sale is closed once completed, so a retry names only the sale id and the
+      payments: the payments match the invoice's.
   Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
   Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
   sold and not returned is flagged in the event (repeatedSolicitSerials) for the supervisors. Holds of the
@@ -17,7 +22,7 @@
     ARGV[1] json {saleId, storeId, terminalId, staffId, payments: [{method, amountCents}]} and either
                  {customerId|null, lines: [{productId, quantity, serials: [{serial, token}]}]}
                  or {fromOpenSale: true}
-  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
+  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT {reason: different_request}? | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
           | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
           | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
                            | total_too_large}
@@ -57,7 +62,29 @@ local function openSaleLines(cart)
   return lines
 end
 
+-- Customer, lines and payments as one fingerprint (invoices of both modes get one, so a REST retry of a sale
+-- completed live is compared too).
+local function saleFingerprint(customerId, lines, payments)
+  local ls, ps = {}, {}
+  for i, l in ipairs(lines) do
+    local serials = {}
+    for j, e in ipairs(l.serials ~= cjson.null and l.serials or {}) do serials[j] = e.serial end
+    ls[i] = { l.productId, l.quantity, serials }
+  end
+  for i, p in ipairs(payments) do ps[i] = { p.method, p.amountCents } end
+  return requestFingerprint({ 'sale', customerId or 0, ls, ps })
+end
+
+local function samePayments(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i].method ~= b[i].method or a[i].amountCents ~= b[i].amountCents then return false end
+  end
+  return true
+end
+
 local s = cjson.decode(ARGV[1])
+if s.customerId == cjson.null then s.customerId = nil end
 local existing = redis.call('GET', invoiceKey(s.saleId))
 local openCart = loadCart(s.saleId)
 if s.fromOpenSale then
@@ -74,13 +101,20 @@ if existing then
   if inv.terminalId ~= s.terminalId then
     return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
   end
+  local same
+  if s.fromOpenSale then same = samePayments(inv.payments, s.payments)
+  else same = not inv.requestHash or inv.requestHash == saleFingerprint(s.customerId, s.lines, s.payments) end
+  if not same then
+    return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' was completed with other lines, customer or payments: use a new sale id',
+      { reason = 'different_request' })
+  end
+  inv.requestHash = nil
   return ok({ invoice = inv, replayed = true })
 end
 if openCart and openCart.terminalId ~= s.terminalId then
   return fail('SALE_ID_CONFLICT', 'sale id ' .. s.saleId .. ' belongs to another register')
 end
 local customerId = s.customerId
-if customerId == cjson.null then customerId = nil end
 if customerId and redis.call('HEXISTS', K.customers, customerId) == 0 then
   return fail('CUSTOMER_NOT_FOUND', 'no customer ' .. customerId)
 end
@@ -162,13 +196,26 @@ for i, line in ipairs(s.lines) do
   local warrantyEnd = (p.warranty and p.months > 0) and addMonths(now, p.months) or nil
   for _, e in ipairs(line.serials ~= cjson.null and line.serials or {}) do
     if p.mode == 'enforced' then forgetHold(readHold(pid, e.serial)) end
-    if p.mode == 'solicit' and redis.call('ZSCORE', soldKey(pid), e.serial) then
-      -- a typed serial already sold and not returned: a typo or fraud, for the supervisor to look at
-      repeats[#repeats + 1] = { productId = pid, serial = e.serial, previousSaleId = cjson.decode(redis.call('HGET', K.soldInfo, pid .. ':' .. e.serial) or '{}').saleId }
+    local latestId, earlier = pid .. ':' .. e.serial, nil
+    local prevAt = redis.call('ZSCORE', soldKey(pid), e.serial)
+    if prevAt then
+      -- a serial already sold and not returned (only solicit ones can be): its earlier sale keeps its own entry
+      local prev = cjson.decode(redis.call('HGET', K.soldInfo, latestId) or '{}')
+      if p.mode == 'solicit' then
+        -- a typo or fraud, for the supervisor to look at
+        repeats[#repeats + 1] = { productId = pid, serial = e.serial, previousSaleId = prev.saleId }
+      end
+      if prev.saleId then
+        earlier = (prev.earlier ~= nil and prev.earlier ~= cjson.null) and prev.earlier or {}
+        prev.earlier = nil
+        redis.call('ZADD', soldKey(pid), prevAt, e.serial .. '\0' .. prev.saleId)
+        redis.call('HSET', K.soldInfo, latestId .. '\0' .. prev.saleId, cjson.encode(prev))
+        earlier[#earlier + 1] = prev.saleId
+      end
     end
     redis.call('ZADD', soldKey(pid), now, e.serial)
-    redis.call('HSET', K.soldInfo, pid .. ':' .. e.serial,
-      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now }))
+    redis.call('HSET', K.soldInfo, latestId,
+      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now, earlier = earlier }))
     appendTimeline(e.serial, { k = 'sold', p = pid, at = now, s = s.staffId, t = s.terminalId, r = s.saleId, c = customerId })
     sold[#sold + 1] = e.serial
     if warrantyEnd and customerId then
@@ -184,8 +231,10 @@ for i, line in ipairs(s.lines) do
 end
 local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, terminalId = s.terminalId,
   staffId = s.staffId, customerId = customerId or cjson.null, lines = lines, totalCents = total,
-  payments = s.payments, changeCents = paid - total, completedAt = now, returns = {} }
+  payments = s.payments, changeCents = paid - total, completedAt = now, returns = {},
+  requestHash = saleFingerprint(customerId, s.lines, s.payments) }
 redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
+invoice.requestHash = nil
 redis.call('ZADD', K.invoices, now, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 

@@ -3,20 +3,32 @@
   back by the product's serial mode now (it may have changed since the sale): an enforced product takes its
   serials back into stock, other products take the quantity back on the shelf (solicit serials are recorded
   as returned in their timeline). The customer's service records of returned serials get `returnedAt`.
-  Idempotent on the return id chosen by the register.
+  Idempotent on the return id chosen by the register: a retry for the same sale with the same fingerprint of
+  reason and lines (stored as requestHash) answers the stored return; another request is RETURN_ID_CONFLICT
+  (different_request when only the lines or reason differ; a return stored before fingerprints has none: it
+  matches any retry for the same sale).
   Input:
     KEYS[1] store meta key
     ARGV[1] json {returnId, saleId, terminalId, staffId, reason, lines: [{line, quantity, serials}]}
-  Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT | INVOICE_NOT_FOUND
+  Output: {ok, return, invoice, replayed} | RETURN_ID_CONFLICT {reason: different_request}? | INVOICE_NOT_FOUND
           | RETURN_REJECTED {line, serial?, reason: no_line | quantity | serial_count | serials_not_expected
                              | not_on_line | already_returned | in_stock | sold_elsewhere | mode_changed}
 ]]
 -- @include "base"
 local r = cjson.decode(ARGV[1])
+local ls = {}
+for i, rl in ipairs(r.lines) do ls[i] = { rl.line, rl.quantity, rl.serials ~= cjson.null and rl.serials or {} } end
+local fingerprint = requestFingerprint({ 'return', r.saleId, r.reason or '', ls })
+ls = nil
 local existing = redis.call('GET', returnKey(r.returnId))
 if existing then
   local old = cjson.decode(existing)
   if old.saleId ~= r.saleId then return fail('RETURN_ID_CONFLICT', 'return id ' .. r.returnId .. ' is used') end
+  if old.requestHash and old.requestHash ~= fingerprint then
+    return fail('RETURN_ID_CONFLICT', 'return id ' .. r.returnId .. ' was used for other lines or reason: use a new return id',
+      { reason = 'different_request' })
+  end
+  old.requestHash = nil
   return ok({ ['return'] = old, invoice = cjson.decode(redis.call('GET', invoiceKey(r.saleId))), replayed = true })
 end
 local raw = redis.call('GET', invoiceKey(r.saleId))
@@ -79,6 +91,41 @@ for _, rl in ipairs(r.lines) do
   end
 end
 
+-- The sold entry of this sale of a serial goes. If it was the serial's latest sale, its latest earlier
+-- unreturned sale (a solicit serial sold twice) becomes the latest; else it is one of the earlier ones.
+local function forgetSale(pid, sn)
+  local latestId = pid .. ':' .. sn
+  local raw = redis.call('HGET', K.soldInfo, latestId)
+  local info = raw and cjson.decode(raw)
+  local earlier = (info and info.earlier ~= nil and info.earlier ~= cjson.null) and info.earlier or {}
+  if info and info.saleId == r.saleId then
+    redis.call('ZREM', soldKey(pid), sn)
+    redis.call('HDEL', K.soldInfo, latestId)
+    local prevSale = table.remove(earlier)
+    if prevSale then
+      local member = sn .. '\0' .. prevSale
+      local prevAt = redis.call('ZSCORE', soldKey(pid), member)
+      local prevRaw = redis.call('HGET', K.soldInfo, pid .. ':' .. member)
+      redis.call('ZREM', soldKey(pid), member)
+      redis.call('HDEL', K.soldInfo, pid .. ':' .. member)
+      if prevAt and prevRaw then
+        local prev = cjson.decode(prevRaw)
+        prev.earlier = #earlier > 0 and earlier or nil
+        redis.call('ZADD', soldKey(pid), prevAt, sn)
+        redis.call('HSET', K.soldInfo, latestId, cjson.encode(prev))
+      end
+    end
+  elseif redis.call('ZREM', soldKey(pid), sn .. '\0' .. r.saleId) == 1 then
+    redis.call('HDEL', K.soldInfo, latestId .. '\0' .. r.saleId)
+    if info then
+      local kept = {}
+      for _, id in ipairs(earlier) do if id ~= r.saleId then kept[#kept + 1] = id end end
+      info.earlier = #kept > 0 and kept or nil
+      redis.call('HSET', K.soldInfo, latestId, cjson.encode(info))
+    end
+  end
+end
+
 -- 2. write
 local now = nowMs()
 local refund, touched, eventLines = 0, {}, {}
@@ -86,11 +133,7 @@ for _, rl in ipairs(r.lines) do
   local line = inv.lines[rl.line + 1]
   local pid = line.productId
   for _, sn in ipairs(rl.serials ~= cjson.null and rl.serials or {}) do
-    local info = redis.call('HGET', K.soldInfo, pid .. ':' .. sn)
-    if info and cjson.decode(info).saleId == r.saleId then
-      redis.call('ZREM', soldKey(pid), sn)
-      redis.call('HDEL', K.soldInfo, pid .. ':' .. sn)
-    end
+    forgetSale(pid, sn)
     if modes[rl.line] == 'enforced' then redis.call('ZADD', inStockKey(pid), 0, sn) end
     appendTimeline(sn, { k = 'returned', p = pid, at = now, s = r.staffId, t = r.terminalId, r = r.returnId, why = r.reason })
     line.returnedSerials[#line.returnedSerials + 1] = sn
@@ -120,8 +163,9 @@ end
 inv.returns[#inv.returns + 1] = r.returnId
 redis.call('SET', invoiceKey(r.saleId), cjson.encode(inv))
 local ret = { returnId = r.returnId, saleId = r.saleId, terminalId = r.terminalId, staffId = r.staffId,
-  reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now }
+  reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now, requestHash = fingerprint }
 redis.call('SET', returnKey(r.returnId), cjson.encode(ret))
+ret.requestHash = nil
 local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
 emit('return_completed', { ['return'] = ret, stock = stock })

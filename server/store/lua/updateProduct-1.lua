@@ -4,10 +4,14 @@
     -> enforced: when stock is 0, or with `serials` naming exactly one serial per unit in stock;
     enforced -> none/solicit, or a change of serialCaseSensitive on an enforced product: only with no serial
     in stock or held.
+  Warranty rule, on the product as edited (so an edit of one field is checked with the others as they are):
+  an edit of warrantyReminder, warrantyMonths or serialMode may not leave the reminder on with 0 months or
+  with serial mode none (it could never give a service record): VALIDATION_FAILED {issues}. Other edits of a
+  product that breaks the rule (made before it existed) go through.
   Input:
     KEYS[1] store meta key
     ARGV[1] json {productId, changes {...fields}, words (array|null), serials (array|null), staffId, terminalId}
-  Output: {ok, product} | PRODUCT_NOT_FOUND | PART_NUMBER_TAKEN | MODE_CHANGE_REFUSED
+  Output: {ok, product} | PRODUCT_NOT_FOUND | PART_NUMBER_TAKEN | MODE_CHANGE_REFUSED | VALIDATION_FAILED {issues}
 ]]
 -- @include "base"
 -- @include "products"
@@ -25,6 +29,16 @@ if c.partNumber and string.upper(c.partNumber) ~= string.upper(cur.partNumber) t
 end
 
 local mode = c.serialMode or cur.serialMode
+-- the same rule and words as WARRANTY_REMINDER_RULE in protocol/schemas.ts (creation checks it there)
+if c.warrantyReminder ~= nil or c.warrantyMonths ~= nil or c.serialMode ~= nil then
+  local reminder = cur.warrantyReminder
+  if c.warrantyReminder ~= nil then reminder = c.warrantyReminder end
+  local months = c.warrantyMonths or cur.warrantyMonths
+  if reminder and (months == 0 or mode == 'none') then
+    local rule = 'a warranty reminder needs warrantyMonths of at least 1 and serialMode solicit or enforced'
+    return fail('VALIDATION_FAILED', 'invalid body', { issues = { { path = 'warrantyReminder', message = rule } } })
+  end
+end
 local toEnforced = mode == 'enforced' and cur.serialMode ~= 'enforced'
 if serials and not toEnforced then
   return fail('MODE_CHANGE_REFUSED', 'serials are only given when changing a product to enforced')

@@ -13,7 +13,7 @@ local K = {
   holds = P .. 'holds',                -- hash: "<pid>:<serial>" -> hold json
   holdExpiry = P .. 'hexp',            -- zset: "<pid>:<serial>" -> expiry (ms)
   timeline = P .. 'tl',                -- hash: serial -> timeline entries (json), one per line
-  soldInfo = P .. 'si',                -- hash: "<pid>:<serial>" -> {sale, line, customer, at} of its last sale
+  soldInfo = P .. 'si',                -- hash: "<pid>:<sold member>" -> {saleId, line, customerId, at, earlier?}
   invoices = P .. 'invoices',          -- zset: sale id -> completed at (ms)
   receipts = P .. 'receipts',          -- zset: receipt id -> received at (ms)
   customers = P .. 'customers',        -- hash: customer id -> customer json
@@ -27,7 +27,10 @@ local K = {
 local function productKey(pid) return P .. 'product:' .. pid end      -- hash: the product's fields
 local function inStockKey(pid) return P .. 'in:' .. pid end           -- zset (lex, score 0): serials in stock
 local function heldKey(pid) return P .. 'held:' .. pid end            -- zset: held serial -> expiry (ms)
-local function soldKey(pid) return P .. 'sold:' .. pid end            -- zset: sold serial -> sold at (ms)
+-- zset: sold member -> sold at (ms). The member "<serial>" is the serial's latest unreturned sale (so ZSCORE of
+-- the serial says "sold"); a solicit serial sold again before a return keeps each earlier unreturned sale as
+-- "<serial>\0<saleId>", listed (oldest first) in `earlier` of the latest one's soldInfo.
+local function soldKey(pid) return P .. 'sold:' .. pid end
 local function terminalHoldsKey(tid) return P .. 'th:' .. tid end     -- set: "<pid>:<serial>" held by a terminal
 local function invoiceKey(id) return P .. 'inv:' .. id end            -- string: invoice json
 local function receiptKey(id) return P .. 'rcpt:' .. id end           -- string: receipt json
@@ -67,32 +70,50 @@ local function fail(code, message, details)
   return cjson.encode({ ok = false, code = code, message = message, details = details })
 end
 
+-- The fingerprint of a write's normalised request (sha1 of its json), stored with the record as requestHash,
+-- so a retry of the same client id can be told from another request that reuses it. `parts` holds arrays
+-- only (cjson writes an array's items in order, so the text is canonical; no object key order to depend on).
+local function requestFingerprint(parts)
+  return redis.sha1hex(cjson.encode(parts))
+end
+
 -- Splits "<pid>:<serial>" (product ids are digits, so the first colon separates them).
 local function splitHoldId(id)
   local c = string.find(id, ':', 1, true)
   return tonumber(string.sub(id, 1, c - 1)), string.sub(id, c + 1)
 end
 
--- The serial timeline: one json entry per transition, newest last. Bounded: past TIMELINE_MAX entries the
--- oldest holds and releases go first (receipts, sales and returns stay), so a register holding and
--- releasing one serial all day cannot grow it without end.
+-- The serial timeline: one json entry per transition, newest last. Bounded at TIMELINE_MAX entries, so a
+-- register holding and releasing one serial all day cannot grow it without end. Past the bound the oldest hold
+-- entry goes (held, released, expired, force_released); if there is none, the oldest entry other than a receipt
+-- (adjusted, sold, returned: a solicit serial sold and returned over and over); only when every entry is a
+-- receipt (one serial received on many products) the oldest receipt. So receipts, sales and returns stay while
+-- holds come and go.
 local TIMELINE_MAX = 200
+local HOLD_ENTRIES = { held = true, released = true, expired = true, force_released = true }
 local function appendTimeline(serial, entry)
   local line = cjson.encode(entry)
   local old = redis.call('HGET', K.timeline, serial)
   if old then
     local _, count = string.gsub(old, '\n', '')
     if count + 1 >= TIMELINE_MAX then
-      local kept, dropped = {}, false
+      -- an entry's kind is its "k" (cjson escapes quotes inside values, so this finds the key itself)
+      local entries, kinds = {}, {}
       for e in string.gmatch(old, '[^\n]+') do
-        if not dropped and (string.find(e, '"k":"held"', 1, true) or string.find(e, '"k":"released"', 1, true)) then
-          dropped = true
-        else
-          kept[#kept + 1] = e
+        entries[#entries + 1] = e
+        kinds[#entries] = string.match(e, '"k":"([%w_]+)"')
+      end
+      local drop
+      for i = 1, #entries do
+        if HOLD_ENTRIES[kinds[i]] then drop = i break end
+      end
+      if not drop then
+        for i = 1, #entries do
+          if kinds[i] ~= 'received' then drop = i break end
         end
       end
-      if not dropped then table.remove(kept, 1) end
-      old = table.concat(kept, '\n')
+      table.remove(entries, drop or 1)
+      old = table.concat(entries, '\n')
     end
     line = old .. '\n' .. line
   end
