@@ -1,5 +1,5 @@
 --[[
-  Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
+  Completes a sale in one step: checks every line, then writes the invoice (indexed by its number), stock, serials, customer history
   and service records, or writes nothing. Idempotent on the sale id chosen by the register.
   Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
   Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
@@ -187,6 +187,7 @@ local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, termi
   payments = s.payments, changeCents = paid - total, completedAt = now, returns = {} }
 redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
 redis.call('ZADD', K.invoices, now, s.saleId)
+redis.call('HSET', K.invoiceNumbers, number, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 
 -- the register's open sale is closed, and holds of it that the invoice did not use go back to stock
