@@ -14,5 +14,6 @@ import './components/product-picker/product-picker.js';
 import './components/product-form/product-form.js';
 import './components/product-serials/product-serials.js';
 import './components/receiving/receiving.js';
+import './components/returns/returns.js';
 import './components/products/products.js';
 import './components/product-detail/product-detail.js';

@@ -136,6 +136,24 @@ export const ReceiptBody = z.strictObject({
   lines: z.array(ReceiptLine).min(1).max(MAX_RECEIPT_LINES),
 }).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RECEIPT, 'receipt'));
 
+/** POST /api/products/:productId/serials/check: serials as a receipt line would carry them. */
+export const SerialCheckBody = z.strictObject({
+  serials: z.array(RawSerial).min(1).max(MAX_SERIALS_PER_RECEIPT),
+});
+/**
+ * What a check finds for one serial of an enforced product: `new` (never on this product: receivable),
+ * `returned` (returned earlier and not in stock: receivable), `in_stock`, `held`, `sold` (not returned) or
+ * `invalid` (not a serial after clean-up); the last four would be refused by a receipt.
+ */
+export const SERIAL_CHECK_STATES = ['new', 'returned', 'in_stock', 'held', 'sold', 'invalid'] as const;
+export type SerialCheckState = (typeof SERIAL_CHECK_STATES)[number];
+export interface SerialCheckResult {
+  productId: number;
+  /** One per serial sent, in the order sent: the serial cleaned up (the raw text, at most 80 characters, when invalid). */
+  items: { serial: string; state: SerialCheckState }[];
+  counts: Record<SerialCheckState, number>;
+}
+
 // ---- holds
 
 export const HoldBody = z.strictObject({ productId: ProductId, serial: RawSerial, saleId: ClientId });
@@ -175,6 +193,9 @@ export const ReturnBody = z.strictObject({
     .min(1)
     .max(MAX_SALE_LINES),
 }).superRefine(totalSerialsAtMost(MAX_SERIALS_PER_RETURN, 'return'));
+
+/** An invoice's number as printed on the receipt (GET /api/invoices/number/:number). */
+export const InvoiceNumberParam = WholeId;
 
 // ---- customers
 

@@ -141,6 +141,12 @@ export function routeTable(s: Services): RouteSpec[] {
         s.catalog.listSerials(caller(ctx).storeId, param(ctx, 'productId', S.ProductId), parse(S.SerialListQuery, ctx.query, 'query')) },
 
     // ---- receiving
+    { method: 'post', path: '/api/products/:productId/serials/check', access: 'stock:receive',
+      summary: "where serials stand on an enforced product before receiving them (read-only)",
+      handler: async (ctx) => {
+        const productId = param(ctx, 'productId', S.ProductId);
+        return s.inventory.checkSerials(caller(ctx).storeId, productId, parse(S.SerialCheckBody, ctx.body).serials);
+      } },
     { method: 'post', path: '/api/receipts', access: 'stock:receive', status: 201, summary: 'receive stock (all or nothing)',
       handler: async (ctx) => s.inventory.receive(caller(ctx), parse(S.ReceiptBody, ctx.body)) },
     { method: 'get', path: '/api/receipts/:receiptId', access: 'receipts:read', summary: 'one receipt',
@@ -168,6 +174,8 @@ export function routeTable(s: Services): RouteSpec[] {
       handler: async (ctx) => s.sales.complete(caller(ctx), parse(S.CompleteSaleBody, ctx.body)) },
     { method: 'get', path: '/api/invoices', access: 'invoices:read', summary: 'invoices, newest first',
       handler: async (ctx) => s.sales.listInvoices(caller(ctx).storeId, parse(S.ListQuery, ctx.query, 'query')) },
+    { method: 'get', path: '/api/invoices/number/:number', access: 'invoices:read', summary: 'one invoice by the number on its receipt',
+      handler: async (ctx) => ({ invoice: await s.sales.invoiceByNumber(caller(ctx).storeId, param(ctx, 'number', S.InvoiceNumberParam)) }) },
     { method: 'get', path: '/api/invoices/:saleId', access: 'invoices:read', summary: 'one invoice',
       handler: async (ctx) => ({ invoice: await s.sales.getInvoice(caller(ctx).storeId, param(ctx, 'saleId', S.ClientId)) }) },
     { method: 'post', path: '/api/returns', access: 'sales:return', summary: 'return units of invoice lines (idempotent on returnId)',

@@ -1,7 +1,9 @@
 /** Receiving, holds and serial lookup: the life of a serial up to the sale. */
 import { randomUUID } from 'node:crypto';
 import { normalizeSerial } from '../../protocol/serials.js';
-import type { Hold, Invoice, Product, SerialState, TimelineEntry } from '../../protocol/schemas.js';
+import {
+  SERIAL_CHECK_STATES, type Hold, type Invoice, type Product, type SerialCheckResult, type SerialState, type TimelineEntry,
+} from '../../protocol/schemas.js';
 import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
@@ -68,6 +70,32 @@ export class InventoryService {
         staffId: caller.staffId, terminalId: caller.terminalId ?? '',
       }),
     );
+  }
+
+  /**
+   * Where each serial of an enforced product stands before a receipt, read-only and in one round trip: each
+   * serial is cleaned up both ways (case kept, upper-cased) and the script applies the product's case rule.
+   */
+  async checkSerials(storeId: string, productId: number, raws: string[]): Promise<SerialCheckResult> {
+    const upper: string[] = [];
+    const exact: string[] = [];
+    const at: number[] = [];
+    raws.forEach((raw, i) => {
+      const u = normalizeSerial(raw, false);
+      const e = normalizeSerial(raw, true);
+      if (u === null || e === null) return;
+      upper.push(u);
+      exact.push(e);
+      at.push(i);
+    });
+    const sameCase = exact.every((e, i) => e === upper[i]);
+    const r = await this.deps.scripts.checkSerials(storeId, productId, upper, sameCase ? null : exact);
+    const cleaned = r.caseSensitive ? exact : upper;
+    const items: SerialCheckResult['items'] = raws.map((raw) => ({ serial: raw.slice(0, 80), state: 'invalid' }));
+    at.forEach((i, k) => (items[i] = { serial: cleaned[k]!, state: r.states[k] ?? 'new' }));
+    const counts = Object.fromEntries(SERIAL_CHECK_STATES.map((s) => [s, 0])) as SerialCheckResult['counts'];
+    for (const item of items) counts[item.state]++;
+    return { productId, items, counts };
   }
 
   async getReceipt(storeId: string, receiptId: string): Promise<ReceiptRecord> {

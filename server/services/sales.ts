@@ -42,6 +42,27 @@ export class SalesService {
     return normalizeInvoice(JSON.parse(raw) as Invoice);
   }
 
+  /** The invoice printed as number `number` on its receipt. */
+  async invoiceByNumber(storeId: string, number: number): Promise<Invoice> {
+    const k = storeKeys(storeId);
+    const saleId = (await this.deps.redis.hget(k.invoiceNumbers, String(number))) ?? (await this.unindexedInvoice(storeId, number));
+    if (!saleId) throw new HubError('INVOICE_NOT_FOUND', `no invoice number ${number}`);
+    return this.getInvoice(storeId, saleId);
+  }
+
+  /**
+   * Invoices completed before the number index existed. Numbers are given in completion order, so invoice N
+   * sits at rank N-1 of the invoices by time, or next to it when two completed in the same millisecond.
+   */
+  private async unindexedInvoice(storeId: string, number: number): Promise<string | null> {
+    const k = storeKeys(storeId);
+    const ids = await this.deps.redis.zrange(k.invoices, Math.max(0, number - 3), number + 1);
+    if (ids.length === 0) return null;
+    const raw = await this.deps.redis.mget(...ids.map((id) => k.invoice(id)));
+    const found = raw.map((r) => (r ? (JSON.parse(r) as Invoice) : null)).find((inv) => inv?.number === number);
+    return found?.saleId ?? null;
+  }
+
   async listInvoices(storeId: string, q: { cursor?: string; limit: number }) {
     const k = storeKeys(storeId);
     const offset = numericCursor(q.cursor);

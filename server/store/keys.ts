@@ -24,6 +24,7 @@ export function storeKeys(storeId: string) {
     timeline: `${p}tl`,
     soldInfo: `${p}si`,
     invoices: `${p}invoices`,
+    invoiceNumbers: `${p}invnum`,
     receipts: `${p}receipts`,
     customers: `${p}customers`,
     customerIndex: `${p}cidx`,

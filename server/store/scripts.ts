@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
-import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import type {
+  Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, SerialCheckState, Snapshot, StoreEvent,
+} from '../../protocol/index.js';
 import { dataNodes, isCluster, nodeAddress } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
@@ -310,6 +312,16 @@ export class Scripts {
       receipt: { ...rec, lines: arr<ReceiptRecord['lines'][number]>(rec.lines).map((l) => ({ ...l, serials: arr<string>(l.serials) })) },
       replayed: r.replayed as boolean,
     };
+  }
+
+  /**
+   * Where each serial of an enforced product stands (read-only, one round trip). `upper`: the serials cleaned
+   * up upper-cased; `exact`: the same with their case kept, or null when identical; the script picks by the
+   * product's case rule. States come back in the order sent.
+   */
+  async checkSerials(storeId: string, productId: number, upper: string[], exact: string[] | null) {
+    const r = await this.run('checkSerials', storeId, productId, JSON.stringify(upper), exact ? JSON.stringify(exact) : '');
+    return { caseSensitive: r.caseSensitive as boolean, states: arr<Exclude<SerialCheckState, 'invalid'>>(r.states) };
   }
 
   async holdSerial(storeId: string, a: { productId: number; serial: string; saleId: string; leaseMs: number } & Actor) {

@@ -1,7 +1,9 @@
 /**
  * Receiving, products and the product page in the browser: a clerk scans serials (duplicates and serials in
- * stock flagged before sending), pastes 500 at once, a supervisor creates and edits a product, and the
- * product page shows a register's hold live and drops it live when released.
+ * stock flagged before sending), pastes lists whose serials in stock or sold are flagged by the hub's batch
+ * check before sending (with a progress bar for big ones), pastes 500 at once while the check is unreachable
+ * (the hub's refusal shows instead), a supervisor creates and edits a product, and the product page shows a
+ * register's hold live and drops it live when released.
  */
 import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
@@ -101,7 +103,8 @@ test('a paste of 500 serials, a CSV import and a quantity line go out as one rec
   const { context, page } = await openAs(browser, hub, store, '3001', '3333', '#/receiving');
   const picker = page.getByLabel('Add a product: part number or name');
 
-  // 500 pasted serials are too many to check one by one: the hub finds the one already in stock.
+  // With the live check unreachable the pasted serials stay unchecked: the hub finds the one already in stock.
+  await page.route('**/serials/check', (route) => route.abort());
   await picker.fill('BULK-500');
   await picker.press('Enter');
   await page.getByText('Paste a list').click();
@@ -147,6 +150,63 @@ test('a paste of 500 serials, a CSV import and a quantity line go out as one rec
   assert.is((await store.clerk.get(`/api/products/${cable.id}`)).body.product.stock, 5);
   const routers = await store.clerk.get(`/api/products/${fromCsv.id}/serials`);
   assert.equal(routers.body.items.map((i: { serial: string }) => i.serial), ['RT-0001', 'RT-0002']);
+  await context.close();
+});
+
+test('a pasted list of 12 is checked by the hub: a serial in stock and a sold one are flagged and block Receive; a big import shows the check progress', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  const product = await productWithStock(store, { partNumber: 'PST-12', name: 'Pasted phone', serialMode: 'enforced' }, ['PST-IN', 'PST-SOLD']);
+  const saleId = newSaleId();
+  const hold = await store.cashier.post('/api/holds', { productId: product.id, serial: 'PST-SOLD', saleId });
+  const sale = await store.cashier.post('/api/sales', {
+    saleId, lines: [{ productId: product.id, quantity: 1, serials: [{ serial: 'PST-SOLD', token: hold.body.hold.token }] }],
+    payments: [{ method: 'cash', amountCents: 100_000 }],
+  });
+  assert.is(sale.status, 200, JSON.stringify(sale.body));
+  const { context, page } = await openAs(browser, hub, store, '3001', '3333', '#/receiving');
+  const picker = page.getByLabel('Add a product: part number or name');
+  await picker.fill('PST-12');
+  await picker.press('Enter');
+  await page.getByText('Paste a list').click();
+  const fresh = Array.from({ length: 10 }, (_, i) => `pst-${String(i + 1).padStart(3, '0')}`);
+  await page.getByLabel('Paste serials').fill([...fresh.slice(0, 5), 'pst-in', ...fresh.slice(5), 'PST-SOLD'].join('\n'));
+  await page.getByRole('button', { name: 'Add pasted serials' }).click();
+
+  await page.locator('tr[data-serial="PST-IN"][data-verdict="in_stock"]').waitFor();
+  await page.locator('tr[data-serial="PST-SOLD"][data-verdict="sold"]').waitFor();
+  assert.is(await page.locator('sh-receiving .serials tr[data-verdict="ok"]').count(), 10, 'the other ten are new');
+  assert.match(await page.locator('[data-check="in-stock"]').innerText(), /1 already in stock/);
+  assert.match(await page.locator('[data-check="sold"]').innerText(), /1 already sold/);
+  assert.match(await page.locator('tr[data-part="PST-12"] + tr.problems').innerText(), /1 serial already sold and not returned/);
+  assert.match(await page.locator('[data-check="count"]').innerText(), /12 serials \/ quantity 12/);
+  const receive = page.getByRole('button', { name: /^Receive stock/ });
+  assert.ok(await receive.isDisabled(), 'a serial in stock or sold keeps the receipt from being sent');
+  await screenshot(page, 'receiving-check');
+
+  await page.getByRole('button', { name: 'Remove flagged' }).click();
+  await page.locator('[data-check="count"]', { hasText: '10 serials / quantity 10' }).waitFor();
+  assert.ok(await receive.isEnabled());
+
+  // A big import: the check goes out in chunks and the progress bar follows it; Receive waits for it.
+  // The second chunk's answer is held back until the test has seen the bar part-way.
+  let release!: () => void;
+  const secondChunk = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  await page.route('**/serials/check', async (route) => {
+    if (++calls === 2) await secondChunk;
+    await route.continue();
+  });
+  await page.getByLabel('Import CSV').setInputFiles({
+    name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(Array.from({ length: 6_000 }, (_, i) => `BIG-${i}`).join('\n')),
+  });
+  const progress = page.locator('sh-receiving [data-progress="check"]');
+  await progress.filter({ hasText: 'Checking serials against the stock… 5,000 of 6,000' }).waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Checking serials…' }).isDisabled(), 'Receive waits for the check');
+  release();
+  await progress.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Receive stock (6,010 units)' }).click();
+  await page.locator('[data-total="units"]', { hasText: '6,010' }).waitFor();
+  assert.is((await store.clerk.get(`/api/products/${product.id}`)).body.product.stock, 6_011);
   await context.close();
 });
 

@@ -35,6 +35,7 @@ export const DECIDED_ROUTES: Record<string, Decided> = {
   'GET /api/products/:productId': ALL,
   'PATCH /api/products/:productId': SUPERVISOR,
   'GET /api/products/:productId/serials': ALL,
+  'POST /api/products/:productId/serials/check': STOCK,
   // receiving: stock clerks and supervisors, never cashiers
   'POST /api/receipts': STOCK,
   'GET /api/receipts/:receiptId': STOCK,
@@ -48,6 +49,7 @@ export const DECIDED_ROUTES: Record<string, Decided> = {
   'POST /api/sales': SELLERS,
   'GET /api/invoices': ALL,
   'GET /api/invoices/:saleId': ALL,
+  'GET /api/invoices/number/:number': ALL,
   'POST /api/returns': SELLERS,
   'GET /api/returns/:returnId': ALL,
   'GET /api/serials/:serial': ALL,

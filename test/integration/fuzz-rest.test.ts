@@ -94,6 +94,7 @@ const SPECS: Record<string, (ids: Ids) => { body?: Record<string, unknown>[]; qu
     body: [{ receiptId: 'fuzz-rcpt-new1', note: 'n', lines: [{ productId: ids.enforcedId, quantity: 1, serials: ['FZ-NEW-1'] }, { productId: ids.noneId, quantity: 2 }] }],
   }),
   'GET /api/receipts/:receiptId': () => ({}),
+  'POST /api/products/:productId/serials/check': (ids) => ({ body: [{ serials: [ids.inStock[0], ids.sold, 'fz-chk-1'] }] }),
   'GET /api/holds': () => ({ query: qs({ terminalId: 'T1' }, {}) }),
   'POST /api/holds': (ids) => ({ body: [{ productId: ids.enforcedId, serial: ids.inStock[0], saleId: 'fuzz-hold-sale-1' }] }),
   'POST /api/holds/renew': () => ({ body: [{ saleId: 'fuzz-hold-sale-1' }, {}] }),
@@ -116,6 +117,7 @@ const SPECS: Record<string, (ids: Ids) => { body?: Record<string, unknown>[]; qu
   }),
   'GET /api/invoices': () => ({ query: qs({ limit: '5' }, { cursor: '0' }) }),
   'GET /api/invoices/:saleId': () => ({}),
+  'GET /api/invoices/number/:number': () => ({}),
   'POST /api/returns': (ids) => ({
     body: [{ returnId: 'fuzz-ret-new1', saleId: ids.saleId, reason: 'r', lines: [{ line: 0, quantity: 1 }, { line: 1, quantity: 1, serials: [ids.sold] }] }],
   }),
@@ -137,6 +139,7 @@ const QUERY_KEYS = new Set(['q', 'cursor', 'limit', 'status', 'terminalId', 'sin
 const PARAM_VALID: Record<string, (s: string) => boolean> = {
   productId: (s) => /^\d{1,15}$/.test(s) && Number(s) >= 1 && Number(s) <= 2 ** 40,
   customerId: (s) => /^\d{1,15}$/.test(s) && Number(s) >= 1 && Number(s) <= 2 ** 40,
+  number: (s) => /^\d{1,15}$/.test(s) && Number(s) >= 1 && Number(s) <= 2 ** 40,
   saleId: (s) => /^[A-Za-z0-9_-]{8,64}$/.test(s),
   receiptId: (s) => /^[A-Za-z0-9_-]{8,64}$/.test(s),
   returnId: (s) => /^[A-Za-z0-9_-]{8,64}$/.test(s),
@@ -154,6 +157,7 @@ function paramPool(name: string, ids: Ids): string[] {
   switch (name) {
     case 'productId': return [String(ids.enforcedId), String(ids.solicitId), String(ids.noneId), '999999'];
     case 'customerId': return [String(ids.customerId), '999999'];
+    case 'number': return ['1', '2', '999999'];
     case 'saleId': return [ids.saleId, 'fuzz-hold-sale-1', 'no-such-sale-0001'];
     case 'receiptId': return [ids.receiptId, 'no-such-receipt-01'];
     case 'returnId': return [ids.returnId, 'no-such-return-01'];

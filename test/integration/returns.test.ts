@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { storeKeys } from '../../server/store/keys.js';
 import { Client, createStore, newSaleId, productWithStock, startTestHub } from '../helpers/hub.js';
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
@@ -405,6 +406,34 @@ test('a return of more than 10,000 serials in all is VALIDATION_FAILED before an
   assert.is(r.status, 400, JSON.stringify(r.body).slice(0, 300));
   assert.is(r.body.code, 'VALIDATION_FAILED');
   assert.equal(r.body.details.issues, [{ path: 'lines', message: 'at most 10,000 serials per return (this one has 10002)' }]);
+});
+
+test('an invoice is found by the number on its receipt (a return starts there); unknown or bad numbers are refused', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'none', priceCents: 100 }, 5);
+  const first = await sell(store.cashier, [{ productId: p.id, quantity: 1 }]);
+  const second = await sell(store.cashier2, [{ productId: p.id, quantity: 2 }]);
+  assert.equal([first.number, second.number], [1, 2]);
+  for (const c of [store.cashier, store.clerk, store.supervisor]) {
+    const r = await c.get('/api/invoices/number/2');
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    assert.is(r.body.invoice.saleId, second.saleId);
+  }
+  const unknown = await store.cashier.get('/api/invoices/number/3');
+  assert.is(unknown.status, 404);
+  assert.is(unknown.body.code, 'INVOICE_NOT_FOUND');
+  for (const bad of ['0', 'abc', '-1', '1.5', '1e3']) {
+    const r = await store.cashier.get(`/api/invoices/number/${bad}`);
+    assert.is(r.status, 400, bad);
+    assert.is(r.body.code, 'VALIDATION_FAILED');
+  }
+  const other = await createStore(hub);
+  assert.is((await other.cashier.get('/api/invoices/number/1')).body.code, 'INVOICE_NOT_FOUND', 'numbers are per store');
+  // Invoices completed before the number index existed are found by their place in completion order.
+  await hub.redis.del(storeKeys(store.storeId).invoiceNumbers);
+  assert.is((await store.cashier.get('/api/invoices/number/1')).body.invoice.saleId, first.saleId);
+  assert.is((await store.cashier.get('/api/invoices/number/2')).body.invoice.saleId, second.saleId);
+  assert.is((await store.cashier.get('/api/invoices/number/3')).body.code, 'INVOICE_NOT_FOUND');
 });
 
 test('refunds: unit price times returned quantity, summed over lines, at the price sold', async ({ hub }) => {

@@ -90,6 +90,7 @@ function fillPath(path: string, ids: { productId: number; customerId: number; re
       case 'saleId': return 'no-such-sale-0001';
       case 'returnId': return 'no-such-return-0001';
       case 'serial': return 'MATRIX-1';
+      case 'number': return '999999';
       // Never a real register or staff member: the matrix callers' sessions must survive.
       case 'terminalId': return 'T999';
       case 'code': return '9999';

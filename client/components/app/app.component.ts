@@ -27,6 +27,7 @@ const MENU: MenuItem[] = [
   { route: 'receiving', label: 'Receiving', roles: ['stock_clerk', 'supervisor'] },
   { route: 'products', label: 'Products', roles: ['cashier', 'stock_clerk', 'supervisor'] },
   { route: 'customers', label: 'Customers', roles: ['cashier', 'supervisor'] },
+  { route: 'returns', label: 'Returns', roles: ['cashier', 'supervisor'] },
   { route: 'lookup', label: 'Serial lookup', roles: ['cashier', 'stock_clerk', 'supervisor'] },
   { route: 'dashboard', label: 'Dashboard', roles: ['supervisor'] },
 ];
@@ -145,6 +146,8 @@ export class ShApp extends LitElement {
         return html`<sh-customers></sh-customers>`;
       case 'customer':
         return html`<sh-customer-detail .customerId=${Number(p[0])}></sh-customer-detail>`;
+      case 'returns':
+        return html`<sh-returns .saleId=${p[0] ?? ''} .serial=${p[1] ?? ''}></sh-returns>`;
       case 'lookup':
         return html`<sh-serial-lookup .serial=${p[0] ?? ''}></sh-serial-lookup>`;
       case 'dashboard':

@@ -1,6 +1,7 @@
 /**
  * One customer: their details, their service records (is it under warranty? was it returned?) and their
- * invoices newest first, with lines, serials, payments and returns. Each serial opens its lookup. The page
+ * invoices newest first, with lines, serials, payments and returns; staff who may take returns get a
+ * "Return items" action on each invoice with something left to return. Each serial opens its lookup. The page
  * refreshes itself when a sale to this customer, or a return of one of their invoices, happens anywhere.
  */
 import { consume } from '@lit/context';
@@ -15,6 +16,7 @@ import { formatCents, formatDate, formatDateTime } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
 import type { SyncStatus } from '../../sync/store-sync.js';
 import { explainCustomerError } from '../customer-picker/customer-search.controller.js';
+import { canReturn, hasSomethingLeft, type ReturnRecord } from '../returns/return-draft.js';
 import { customerDetailStyles } from './customer-detail.styles.js';
 
 /** Invoices per page of the history. */
@@ -23,18 +25,6 @@ const HISTORY_PAGE = 10;
 const MAX_PAGE = 500;
 /** Events often come in bursts (a sale, then its stock); one refresh after a short pause is enough. */
 const REFRESH_DEBOUNCE_MS = 150;
-
-/** GET /api/returns/:returnId (protocol/README.md). */
-interface ReturnRecord {
-  returnId: string;
-  saleId: string;
-  terminalId: string;
-  staffId: string;
-  reason?: string;
-  lines: { line: number; productId: number; quantity: number; serials: string[] }[];
-  refundCents: number;
-  returnedAt: number;
-}
 
 type WarrantyStatus = 'active' | 'ended' | 'returned';
 
@@ -261,6 +251,10 @@ export class ShCustomerDetail extends LitElement {
         <span class="muted">${formatDateTime(inv.completedAt)}</span>
         <span class="muted">${this.services?.sync.state.terminals.get(inv.terminalId)?.name ?? `Register ${inv.terminalId}`} · staff ${inv.staffId}</span>
         <strong class="total" data-field="total">${formatCents(inv.totalCents)}</strong>
+        ${canReturn(this.services?.session.role) && hasSomethingLeft(inv)
+          ? html`<button class="return" aria-label="Return items of invoice ${inv.number}"
+              @click=${() => navigate(this, `#/returns/${encodeURIComponent(inv.saleId)}`)}>Return items</button>`
+          : nothing}
       </header>
       <table>
         <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Total</th><th>Serials</th></tr></thead>

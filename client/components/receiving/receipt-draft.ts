@@ -1,9 +1,9 @@
 /**
  * The receipt being put together: its lines, and the checks the clerk sees before sending it (count against
- * quantity, serials twice in the batch, serials known to be in stock, and what the hub refused last time).
- * Pure functions over plain data, so the view stays a view.
+ * quantity, serials twice in the batch, serials the hub's stock check found in stock, held or sold, and what
+ * the hub refused last time). Pure functions over plain data, so the view stays a view.
  */
-import type { Product } from '../../../protocol/schemas.js';
+import type { Product, SerialCheckState } from '../../../protocol/schemas.js';
 
 export interface DraftLine {
   /** Stable key of the line on this screen (not sent). */
@@ -35,6 +35,7 @@ export const REJECTION_TEXT: Record<RejectionReason, string> = {
 /** Short labels for the serial list. */
 export const VERDICT_LABEL: Record<SerialVerdict, string> = {
   ok: 'New',
+  returned: 'Returned before',
   checking: 'Checking…',
   duplicate: 'Twice in batch',
   in_stock: 'Already in stock',
@@ -58,9 +59,15 @@ export interface LineRejections {
   serials: Map<string, RejectionReason>;
 }
 
-/** Result of a live in-stock check of one serial. */
-export type StockCheck = 'checking' | 'in_stock' | 'new';
-export type SerialVerdict = 'ok' | 'checking' | RejectionReason;
+/** The live stock check of one serial: under way, or what the hub found. */
+export type StockCheck = 'checking' | SerialCheckState;
+/** What the stock check found that a receipt would refuse. */
+export const BLOCKING_CHECKS = ['in_stock', 'held', 'sold', 'invalid'] as const;
+export type BlockingCheck = (typeof BLOCKING_CHECKS)[number];
+export const isBlocking = (c: StockCheck | undefined): c is BlockingCheck => (BLOCKING_CHECKS as readonly string[]).includes(c ?? '');
+/** `returned`: sold here and returned earlier, not in stock; it can be received again. */
+export type SerialVerdict = 'ok' | 'checking' | 'returned' | RejectionReason;
+export const RETURNED_TEXT = 'Sold here and returned earlier, not in stock: it can be received again.';
 
 export const stockCheckKey = (productId: number, serial: string) => `${productId}:${serial}`;
 
@@ -71,8 +78,10 @@ export interface LineCheck {
   repeats: Map<string, number>;
   /** Copies beyond the first, over all repeats. */
   extraCopies: number;
-  /** Serials the live check found in stock. */
+  /** Serials the live check found in stock (`found.in_stock`), kept for the chips. */
   inStock: number;
+  /** Distinct serials the live check found that a receipt would refuse, by what it found. */
+  found: Record<BlockingCheck, number>;
   /** Serials still being checked. */
   checking: number;
   /** Serials the hub refused last time that are still in the list. */
@@ -109,10 +118,11 @@ export function verdictOf(
 ): SerialVerdict {
   if (repeatsOf(line.serials).has(serial)) return 'duplicate';
   const check = checks.get(stockCheckKey(line.product.id, serial));
-  if (check === 'in_stock') return 'in_stock';
+  if (isBlocking(check)) return check;
   const refused = rejections?.serials.get(serial);
   if (refused) return refused;
-  return check === 'checking' ? 'checking' : 'ok';
+  if (check === 'checking' || check === 'returned') return check;
+  return 'ok';
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -126,39 +136,44 @@ export function checkLine(line: DraftLine, checks: ReadonlyMap<string, StockChec
   const { unique, repeats } = enforced ? indexOf(line.serials) : { unique: new Set<string>(), repeats: new Map<string, number>() };
   let extraCopies = 0;
   for (const n of repeats.values()) extraCopies += n - 1;
-  let inStock = 0;
+  const found: Record<BlockingCheck, number> = { in_stock: 0, held: 0, sold: 0, invalid: 0 };
   let checking = 0;
   let refused = 0;
   const keyPrefix = `${line.product.id}:`;
   for (const [key, c] of checks) {
     if (!key.startsWith(keyPrefix) || !unique.has(key.slice(keyPrefix.length))) continue;
-    if (c === 'in_stock') inStock++;
+    if (isBlocking(c)) found[c]++;
     else if (c === 'checking') checking++;
   }
   for (const s of rejections?.serials.keys() ?? []) {
-    if (unique.has(s) && !repeats.has(s) && checks.get(stockCheckKey(line.product.id, s)) !== 'in_stock') refused++;
+    if (unique.has(s) && !repeats.has(s) && !isBlocking(checks.get(stockCheckKey(line.product.id, s)))) refused++;
   }
+  const inStock = found.in_stock;
   if (enforced) {
     if (line.serials.length === 0) problems.push('Scan at least one serial: one per unit.');
     else if (line.serials.length !== line.quantity) {
       problems.push(`${plural(line.serials.length, 'serial')} for ${plural(line.quantity, 'unit')}: one serial per unit.`);
     }
     if (repeats.size) problems.push(`${plural(repeats.size, 'serial')} scanned twice (highlighted): remove the extra copies.`);
-    if (inStock) problems.push(`${plural(inStock, 'serial')} already in stock: remove ${inStock === 1 ? 'it' : 'them'}.`);
+    const them = (n: number) => (n === 1 ? 'it' : 'them');
+    if (inStock) problems.push(`${plural(inStock, 'serial')} already in stock: remove ${them(inStock)}.`);
+    if (found.held) problems.push(`${plural(found.held, 'serial')} already in stock and held at a register: remove ${them(found.held)}.`);
+    if (found.sold) problems.push(`${plural(found.sold, 'serial')} already sold and not returned: remove ${them(found.sold)}.`);
+    if (found.invalid) problems.push(`${plural(found.invalid, 'entry', 'entries')} not a serial: remove ${them(found.invalid)}.`);
     if (refused) problems.push(`${plural(refused, 'serial')} refused by the hub: remove or replace ${refused === 1 ? 'it' : 'them'}.`);
   }
   for (const reason of rejections?.line ?? []) {
     if (reason !== 'serial_count' && reason !== 'duplicate') problems.push(REJECTION_TEXT[reason]);
   }
-  return { count: line.serials.length, repeats, extraCopies, inStock, checking, refused, problems };
+  return { count: line.serials.length, repeats, extraCopies, inStock, found, checking, refused, problems };
 }
 
-/** The list without extra copies, without serials found in stock and without serials the hub refused. */
+/** The list without extra copies, without serials the stock check flagged and without serials the hub refused. */
 export function withoutFlagged(line: DraftLine, checks: ReadonlyMap<string, StockCheck>, rejections?: LineRejections): string[] {
   const kept = new Set<string>();
   return line.serials.filter((s) => {
     if (kept.has(s)) return false;
-    if (checks.get(stockCheckKey(line.product.id, s)) === 'in_stock' || rejections?.serials.has(s)) return false;
+    if (isBlocking(checks.get(stockCheckKey(line.product.id, s))) || rejections?.serials.has(s)) return false;
     kept.add(s);
     return true;
   });

@@ -1,13 +1,14 @@
 /**
  * Receiving: the stock clerk builds a receipt of lines (product, quantity, and for enforced products one
- * serial per unit, scanned, pasted or imported), sees the checks live next to the list, and sends it once,
- * all or nothing, with a receipt id chosen here so that a retry never receives twice.
+ * serial per unit, scanned, pasted or imported), sees the checks live next to the list (every serial is
+ * checked against the stock by the hub as it is entered), and sends it once, all or nothing, with a receipt
+ * id chosen here so that a retry never receives twice.
  */
 import { consume } from '@lit/context';
 import { LitElement, html, nothing } from 'lit';
 import { query, state } from 'lit/decorators.js';
 import type { StoreEvent } from '../../../protocol/events.js';
-import type { Page, Product } from '../../../protocol/schemas.js';
+import type { Product, SerialCheckState } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
 import { SyncController } from '../../controllers/sync-controller.js';
@@ -18,9 +19,11 @@ import type { ScanNote, SerialsEnteredEvent, ShSerialEntry } from '../serial-ent
 import type { ShProductPicker } from '../product-picker/product-picker.component.js';
 import {
   REJECTION_TEXT,
+  RETURNED_TEXT,
   VERDICT_LABEL,
   checkLine,
   describeCount,
+  isBlocking,
   newReceiptId,
   rejectionsByLine,
   stockCheckKey,
@@ -29,13 +32,11 @@ import {
   type DraftLine,
   type LineRejections,
   type Rejection,
-  type StockCheck,
 } from './receipt-draft.js';
 import { receivingStyles } from './receiving.styles.js';
+import { StockCheckController } from './stock-check.controller.js';
 
-/** Serials entered at once up to this many are each checked against the stock live; bigger batches rely on the hub. */
-const LIVE_CHECK_MAX = 10;
-/** Receipts with this many serials show an upload progress bar. */
+/** Receipts (and stock checks) of this many serials show a progress bar. */
 const PROGRESS_MIN_SERIALS = 500;
 /** Serials listed on screen when the list is long (flagged ones first). */
 const SERIALS_SHOWN = 300;
@@ -69,6 +70,7 @@ export class ShReceiving extends LitElement {
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
   private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleStoreEvent(ev));
+  private readonly stock = new StockCheckController(this, () => this.services?.api, (pid, serial, state) => this.handleCheckAnswer(pid, serial, state));
 
   @query('sh-product-picker') private picker?: ShProductPicker;
   @query('sh-serial-entry') private entry?: ShSerialEntry;
@@ -84,8 +86,6 @@ export class ShReceiving extends LitElement {
   @state() private scanNote: ScanNote | null = null;
   @state() private done: { receipt: Receipt; replayed: boolean; products: Map<number, Product> } | null = null;
 
-  /** Live in-stock checks by "<productId>:<serial>". */
-  private readonly stockChecks = new Map<string, StockCheck>();
   private receiptId = newReceiptId();
   private note = '';
   private nextKey = 1;
@@ -94,6 +94,7 @@ export class ShReceiving extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     this.restoreDraft();
+    for (const l of this.lines) if (l.product.serialMode === 'enforced') this.stock.check(l.product.id, l.serials);
   }
 
   override disconnectedCallback() {
@@ -172,44 +173,41 @@ export class ShReceiving extends LitElement {
     this.updateLine(key, (l) => ({ serials, quantity: l.quantityFollows ? serials.length : l.quantity }));
   }
 
-  private async checkInStock(productId: number, serials: string[]) {
-    const api = this.services?.api;
-    if (!api) return;
-    const todo = [...new Set(serials)].filter((s) => !this.stockChecks.has(stockCheckKey(productId, s)));
-    for (const s of todo) this.stockChecks.set(stockCheckKey(productId, s), 'checking');
-    this.requestUpdate();
-    await Promise.all(
-      todo.map(async (serial) => {
-        const key = stockCheckKey(productId, serial);
-        try {
-          const page = await api.get<Page<{ serial: string }>>(
-            `/api/products/${productId}/serials?status=available&limit=1&q=${encodeURIComponent(serial)}`,
-          );
-          const inStock = page.items[0]?.serial === serial;
-          this.stockChecks.set(key, inStock ? 'in_stock' : 'new');
-          if (inStock && this.scanNote?.text.startsWith(`${serial} `)) {
-            this.scanNote = { text: `${serial} is already in stock: remove it from the list.`, kind: 'error' };
-          }
-        } catch {
-          this.stockChecks.delete(key); // unknown: the hub checks it on receipt
-        }
-      }),
-    );
-    this.requestUpdate();
+  // ---- handlers
+
+  private handleCheckAnswer(productId: number, serial: string, state: SerialCheckState) {
+    if (!isBlocking(state) || !this.scanNote?.text.startsWith(`${serial} `) || this.activeLine()?.product.id !== productId) return;
+    this.scanNote = { text: `${serial}: ${REJECTION_TEXT[state]} Remove it from the list.`, kind: 'error' };
   }
 
-  // ---- handlers
+  /** Serials of the draft that the check found receivable: the ones a change in the store can make stale. */
+  private receivable(productId: number, serials?: readonly string[]): string[] {
+    const line = this.lines.find((l) => l.product.id === productId && l.product.serialMode === 'enforced');
+    if (!line) return [];
+    const inDraft = serials ? serials.filter((s) => line.serials.includes(s)) : line.serials;
+    return inDraft.filter((s) => !isBlocking(this.stock.checks.get(stockCheckKey(productId, s))));
+  }
 
   private handleStoreEvent(ev: StoreEvent) {
     if (ev.type === 'product_updated') {
       const p = (ev.data as { product: Product }).product;
-      if (this.lines.some((l) => l.product.id === p.id)) {
+      const before = this.lines.find((l) => l.product.id === p.id)?.product;
+      if (before) {
         this.lines = this.lines.map((l) => (l.product.id === p.id ? { ...l, product: p } : l));
+        // A product made enforced takes serials into stock: check the draft's again.
+        if (before.serialMode !== p.serialMode) this.stock.check(p.id, this.receivable(p.id), true);
       }
     }
-    // New stock makes earlier "new" verdicts stale; drop them (scans check again).
-    if (ev.type === 'stock_received') {
-      for (const [k, v] of this.stockChecks) if (v === 'new') this.stockChecks.delete(k);
+    // Stock received or returned elsewhere can make "new" serials of the draft stale: check those again.
+    if (ev.type === 'stock_received' && ev.data.receiptId !== this.receiptId) {
+      for (const l of (ev.data.lines ?? []) as { productId: number; serials?: string[] }[]) {
+        this.stock.check(l.productId, this.receivable(l.productId, l.serials), true);
+      }
+    }
+    if (ev.type === 'return_completed') {
+      for (const l of ((ev.data.return as { lines?: unknown })?.lines ?? []) as { productId: number; serials?: string[] }[]) {
+        if (l.serials?.length) this.stock.check(l.productId, this.receivable(l.productId, l.serials), true);
+      }
     }
   }
 
@@ -251,7 +249,7 @@ export class ShReceiving extends LitElement {
     } else {
       this.scanNote = null;
     }
-    if (serials.length <= LIVE_CHECK_MAX) void this.checkInStock(line.product.id, serials.filter((s) => !before.has(s)));
+    this.stock.check(line.product.id, serials);
   }
 
   private handleQuantityInput(line: DraftLine, e: Event) {
@@ -290,7 +288,7 @@ export class ShReceiving extends LitElement {
   }
 
   private handleRemoveFlagged(line: DraftLine) {
-    const kept = withoutFlagged(line, this.stockChecks, this.rejections.get(line.key));
+    const kept = withoutFlagged(line, this.stock.checks, this.rejections.get(line.key));
     const removed = line.serials.length - kept.length;
     this.setSerials(line.key, kept);
     this.scanNote = { text: `${describeCount(removed, 'flagged serial')} removed.`, kind: 'ok' };
@@ -336,7 +334,7 @@ export class ShReceiving extends LitElement {
       this.lines = [];
       this.activeKey = null;
       this.rejections = new Map();
-      this.stockChecks.clear();
+      this.stock.clear();
       this.receiptId = newReceiptId();
       this.note = '';
       this.saveDraft();
@@ -411,12 +409,12 @@ export class ShReceiving extends LitElement {
   // ---- rendering
 
   private readyToSend(): boolean {
-    return this.lines.length > 0 && this.lines.every((l) => checkLine(l, this.stockChecks, this.rejections.get(l.key)).problems.length === 0);
+    return this.lines.length > 0 && !this.stock.busy && this.lines.every((l) => checkLine(l, this.stock.checks, this.rejections.get(l.key)).problems.length === 0);
   }
 
   private renderLineRow(line: DraftLine) {
     const enforced = line.product.serialMode === 'enforced';
-    const check = checkLine(line, this.stockChecks, this.rejections.get(line.key));
+    const check = checkLine(line, this.stock.checks, this.rejections.get(line.key));
     const active = line.key === this.activeKey;
     const stockNow = this.services?.sync.state.products.get(line.product.id)?.stock ?? line.product.stock;
     const problems = check.problems;
@@ -455,9 +453,9 @@ export class ShReceiving extends LitElement {
     const rejections = this.rejections.get(line.key);
     return indexes.map((i) => {
       const serial = line.serials[i]!;
-      const verdict = verdictOf(line, serial, this.stockChecks, rejections);
-      const flag = verdict === 'ok' ? '' : verdict === 'duplicate' || verdict === 'in_stock' || verdict === 'checking' ? verdict : 'refused';
-      const title = verdict === 'ok' || verdict === 'checking' ? '' : REJECTION_TEXT[verdict];
+      const verdict = verdictOf(line, serial, this.stock.checks, rejections);
+      const flag = verdict === 'ok' || verdict === 'returned' ? '' : verdict === 'duplicate' || verdict === 'in_stock' || verdict === 'checking' ? verdict : 'refused';
+      const title = verdict === 'ok' || verdict === 'checking' ? '' : verdict === 'returned' ? RETURNED_TEXT : REJECTION_TEXT[verdict];
       return html`<tr class=${flag ? `flag-${flag}` : ''} data-serial=${serial} data-verdict=${verdict}>
         <td class="n">${i + 1}</td>
         <td class="mono">${serial}</td>
@@ -478,7 +476,8 @@ export class ShReceiving extends LitElement {
     const rejections = this.rejections.get(line.key);
     const flagged: number[] = [];
     for (let i = 0; i < n && flagged.length < SERIALS_SHOWN / 2; i++) {
-      if (verdictOf(line, line.serials[i]!, this.stockChecks, rejections) !== 'ok') flagged.push(i);
+      const verdict = verdictOf(line, line.serials[i]!, this.stock.checks, rejections);
+      if (verdict !== 'ok' && verdict !== 'checking' && verdict !== 'returned') flagged.push(i);
     }
     const latest = newestFirst(n, SERIALS_SHOWN / 2);
     return html`<div class="serials">
@@ -494,7 +493,7 @@ export class ShReceiving extends LitElement {
   }
 
   private renderChecks(line: DraftLine) {
-    const c = checkLine(line, this.stockChecks, this.rejections.get(line.key));
+    const c = checkLine(line, this.stock.checks, this.rejections.get(line.key));
     const countOk = c.count === line.quantity && c.count > 0;
     return html`<div class="checks" role="status" aria-label="Checks">
       <span class="chip ${countOk ? 'good' : 'bad'}" data-check="count">
@@ -503,21 +502,21 @@ export class ShReceiving extends LitElement {
         ? html`<span class="chip bad" data-check="duplicates">${describeCount(c.repeats.size, 'duplicate')}</span>`
         : html`<span class="chip good" data-check="duplicates">No duplicates</span>`}
       ${c.inStock ? html`<span class="chip bad" data-check="in-stock">${c.inStock.toLocaleString()} already in stock</span>` : nothing}
+      ${c.found.held ? html`<span class="chip bad" data-check="held">${c.found.held.toLocaleString()} held at a register</span>` : nothing}
+      ${c.found.sold ? html`<span class="chip bad" data-check="sold">${c.found.sold.toLocaleString()} already sold</span>` : nothing}
+      ${c.found.invalid ? html`<span class="chip bad" data-check="invalid">${c.found.invalid.toLocaleString()} not serials</span>` : nothing}
       ${c.refused ? html`<span class="chip bad" data-check="refused">${c.refused.toLocaleString()} refused by the hub</span>` : nothing}
       ${c.checking ? html`<span class="chip warn" data-check="checking">Checking ${c.checking}…</span>` : nothing}
     </div>
     <div class="row">
-      ${c.repeats.size || c.inStock || c.refused
+      ${c.repeats.size || c.inStock || c.found.held || c.found.sold || c.found.invalid || c.refused
         ? html`<button type="button" class="danger" @click=${() => this.handleRemoveFlagged(line)}>Remove flagged</button>`
         : nothing}
       ${line.quantityFollows
         ? html`<span class="muted">The quantity follows the list.</span>`
         : html`<button type="button" @click=${() => this.handleFollowList(line)}>Quantity = list</button>`}
       ${c.count ? html`<button type="button" @click=${() => this.handleClearSerials(line)}>Clear list</button>` : nothing}
-    </div>
-    ${c.count > LIVE_CHECK_MAX
-      ? html`<p class="muted empty">Serials added in bulk are checked against the stock by the hub when you receive.</p>`
-      : nothing}`;
+    </div>`;
   }
 
   private renderEditor(line: DraftLine) {
@@ -555,6 +554,8 @@ export class ShReceiving extends LitElement {
   private renderSubmit() {
     const units = this.lines.reduce((n, l) => n + (Number.isFinite(l.quantity) ? l.quantity : 0), 0);
     const ready = this.readyToSend();
+    const checking = this.stock.busy;
+    const check = this.stock.progress;
     return html`
       <section class="card send" aria-label="Send the receipt">
         <div class="submit-row">
@@ -563,11 +564,17 @@ export class ShReceiving extends LitElement {
               this.note = (e.target as HTMLInputElement).value;
               this.scheduleSave();
             }} />
-          ${ready || this.sending ? nothing : html`<span class="muted">Fix the lines marked in red to receive.</span>`}
+          ${ready || this.sending || checking ? nothing : html`<span class="muted">Fix the lines marked in red to receive.</span>`}
           <button type="button" class="primary" ?disabled=${!ready || this.sending} @click=${this.handleSubmit}>
-            ${this.sending ? 'Receiving…' : `Receive stock (${describeCount(units, 'unit')})`}
+            ${this.sending ? 'Receiving…' : checking ? 'Checking serials…' : `Receive stock (${describeCount(units, 'unit')})`}
           </button>
         </div>
+        ${check && check.total >= PROGRESS_MIN_SERIALS
+          ? html`<div role="status" class="progress" data-progress="check">
+              <progress max=${check.total} .value=${check.done} aria-label="Stock check"></progress>
+              <span class="muted">Checking serials against the stock… ${check.done.toLocaleString()} of ${check.total.toLocaleString()}</span>
+            </div>`
+          : nothing}
         ${this.progress !== null
           ? html`<div role="status" class="progress">
               <progress max="1" .value=${this.progress} aria-label="Upload"></progress>

@@ -1,5 +1,5 @@
 --[[
-  Completes a sale in one step: checks every line, then writes the invoice, stock, serials, customer history
+  Completes a sale in one step: checks every line, then writes the invoice (indexed by its number), stock, serials, customer history
   and service records, or writes nothing. Idempotent on the sale id chosen by the register: the same request
   again answers the invoice, another request with that id is SALE_ID_CONFLICT different_request. "The same":
     lines given (REST): the fingerprint of customer, lines (product, quantity, serials; not the tokens) and
@@ -236,6 +236,7 @@ local invoice = { saleId = s.saleId, number = number, storeId = s.storeId, termi
 redis.call('SET', invoiceKey(s.saleId), cjson.encode(invoice))
 invoice.requestHash = nil
 redis.call('ZADD', K.invoices, now, s.saleId)
+redis.call('HSET', K.invoiceNumbers, number, s.saleId)
 if customerId then redis.call('ZADD', customerInvoicesKey(customerId), now, s.saleId) end
 
 -- the register's open sale is closed, and holds of it that the invoice did not use go back to stock

@@ -15,6 +15,7 @@ local K = {
   timeline = P .. 'tl',                -- hash: serial -> timeline entries (json), one per line
   soldInfo = P .. 'si',                -- hash: "<pid>:<sold member>" -> {saleId, line, customerId, at, earlier?}
   invoices = P .. 'invoices',          -- zset: sale id -> completed at (ms)
+  invoiceNumbers = P .. 'invnum',      -- hash: invoice number (as printed on the receipt) -> sale id
   receipts = P .. 'receipts',          -- zset: receipt id -> received at (ms)
   customers = P .. 'customers',        -- hash: customer id -> customer json
   customerIndex = P .. 'cidx',         -- zset (lex): "<lower-case word>\0<customer id>"
