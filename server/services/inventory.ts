@@ -1,5 +1,6 @@
 /** Receiving, holds and serial lookup: the life of a serial up to the sale. */
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { normalizeSerial } from '../../protocol/serials.js';
 import {
   SERIAL_CHECK_STATES, type Hold, type Invoice, type Product, type SerialCheckResult, type SerialState, type TimelineEntry,
@@ -26,16 +27,34 @@ export function requireTerminal(caller: Caller): string {
 
 /** Timeline entries as the scripts store them (short keys, one json per line). */
 interface StoredEntry { k: TimelineEntry['type']; p: number; at: number; s: string; t: string; r?: string; why?: string; c?: number }
+/** A receipt's who, where and when, kept once for all its serials' "received" entries (base.lua). */
+interface ReceiptStamp { r: string; at: number; s: string; t: string }
+/** A short "received" entry: "@<receipt number>:<product id>" (base.lua `receivedEntry`). */
+const RECEIVED_ENTRY = /^@(\d+):(\d+)$/;
 
-export function parseTimeline(raw: string | null): TimelineEntry[] {
+/** The timeline as stored, with each short "received" entry expanded from its receipt's stamp. */
+export function parseTimeline(raw: string | null, stamps: ReadonlyMap<string, ReceiptStamp> = new Map()): TimelineEntry[] {
   if (!raw) return [];
   return raw.split('\n').map((line) => {
-    const e = JSON.parse(line) as StoredEntry;
+    const short = RECEIVED_ENTRY.exec(line);
+    const stamp = short ? stamps.get(short[1]!) : undefined;
+    const e: StoredEntry = short
+      ? { k: 'received', p: Number(short[2]), at: stamp?.at ?? 0, s: stamp?.s ?? '', t: stamp?.t ?? '', r: stamp?.r }
+      : (JSON.parse(line) as StoredEntry);
     return {
       type: e.k, productId: e.p, at: e.at, staffId: e.s, terminalId: e.t,
       ...(e.r ? { ref: e.r } : {}), ...(e.why ? { reason: e.why } : {}), ...(e.c ? { customerId: e.c } : {}),
     };
   });
+}
+
+/** A serial's timeline read from Redis: its entries and the stamps of the receipts they name. */
+async function readTimeline(redis: Redis, k: ReturnType<typeof storeKeys>, serial: string): Promise<TimelineEntry[]> {
+  const raw = await redis.hget(k.timeline, serial);
+  const numbers = [...new Set([...(raw ?? '').matchAll(/^@(\d+):/gm)].map((m) => m[1]!))];
+  if (numbers.length === 0) return parseTimeline(raw);
+  const stamps = await redis.hmget(k.receiptNumbers, ...numbers);
+  return parseTimeline(raw, new Map(numbers.flatMap((n, i) => (stamps[i] ? [[n, JSON.parse(stamps[i]!) as ReceiptStamp]] : []))));
 }
 
 export class InventoryService {
@@ -161,7 +180,7 @@ export class InventoryService {
     const candidates = [...new Set([raw.trim(), normalizeSerial(raw, true), normalizeSerial(raw, false)].filter((s): s is string => !!s))];
     const found: { serial: string; entries: TimelineEntry[] }[] = [];
     for (const serial of candidates) {
-      const entries = parseTimeline(await redis.hget(k.timeline, serial));
+      const entries = await readTimeline(redis, k, serial);
       if (entries.length) found.push({ serial, entries });
     }
     if (found.length === 0) throw new HubError('SERIAL_NOT_FOUND', `serial ${raw.trim().slice(0, 64)} is not known in this store`);

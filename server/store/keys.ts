@@ -26,6 +26,7 @@ export function storeKeys(storeId: string) {
     invoices: `${p}invoices`,
     invoiceNumbers: `${p}invnum`,
     receipts: `${p}receipts`,
+    receiptNumbers: `${p}rcptnum`,
     customers: `${p}customers`,
     customerIndex: `${p}cidx`,
     staff: `${p}staff`,

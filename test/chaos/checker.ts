@@ -174,7 +174,10 @@ export async function checkStore(redis: Redis, storeId: string, ops: Operation[]
   function checkTimeline(key: string, pid: number, serial: string, saleId: string) {
     const raw = (timeline[serial] ?? '').split('\n').filter(Boolean);
     const truncated = raw.length >= TIMELINE_MAX; // its oldest holds and releases may be gone
-    const entries = raw.map((x) => JSON.parse(x) as TimelineEntry).filter((e) => e.p === pid);
+    // "@<receipt number>:<product id>" is a serial's short "received" entry
+    const entries = raw
+      .map((x) => (x.startsWith('@') ? ({ k: 'received', p: Number(x.split(':')[1]) } as TimelineEntry) : (JSON.parse(x) as TimelineEntry)))
+      .filter((e) => e.p === pid);
     const at = entries.findIndex((e) => e.k === 'sold' && e.r === saleId);
     if (at < 0) {
       if (!truncated) v('fencing', `${key}: the timeline has no sale by ${saleId}`);

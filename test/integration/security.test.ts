@@ -139,6 +139,7 @@ function crossStoreRequest(route: RouteSpec, b: StoreB, pairingCodeOfA: string):
     case 'GET /api/products/:productId': return { path: `/api/products/${b.enforcedId}`, expect: 'not found' };
     case 'PATCH /api/products/:productId': return { path: `/api/products/${b.enforcedId}`, body: { name: 'Hijacked', priceCents: 1 }, expect: 'not found' };
     case 'GET /api/products/:productId/serials': return { path: `/api/products/${b.enforcedId}/serials?status=sold`, expect: 'not found' };
+    case 'POST /api/products/:productId/serials/check': return { path: `/api/products/${b.enforcedId}/serials/check`, body: { serials: ['SEC-B-1'] }, expect: 'not found' };
     // A receipt lists every problem (422 RECEIPT_REJECTED, product_not_found) rather than stopping at the first.
     case 'POST /api/receipts': return { path: '/api/receipts', body: { lines: [{ productId: b.enforcedId, quantity: 1, serials: ['SEC-B-9'] }] }, expect: 'refused' };
     case 'GET /api/receipts/:receiptId': return { path: `/api/receipts/${b.receiptId}`, expect: 'not found' };
@@ -151,6 +152,8 @@ function crossStoreRequest(route: RouteSpec, b: StoreB, pairingCodeOfA: string):
     case 'POST /api/sales': return { path: '/api/sales', body: { saleId: fresh(), lines: [{ productId: b.plainId, quantity: 1 }], payments: [{ method: 'cash', amountCents: 10_000 }] }, expect: 'not found' };
     case 'GET /api/invoices': return { path: '/api/invoices', expect: 'own' };
     case 'GET /api/invoices/:saleId': return { path: `/api/invoices/${b.saleId}`, expect: 'not found' };
+    // numbers are per store: A's number 1 is A's own invoice (or none), never B's
+    case 'GET /api/invoices/number/:number': return { path: '/api/invoices/number/1', expect: 'own' };
     case 'POST /api/returns': return { path: '/api/returns', body: { returnId: fresh(), saleId: b.saleId, lines: [{ line: 0, quantity: 1 }] }, expect: 'not found' };
     case 'GET /api/returns/:returnId': return { path: `/api/returns/${b.returnId}`, expect: 'not found' };
     case 'GET /api/serials/:serial': return { path: '/api/serials/SEC-B-5', expect: 'not found' };

@@ -29,8 +29,8 @@ local function lastStepOnProduct(serial)
   if not raw then return nil end
   local last
   for line in string.gmatch(raw, '[^\n]+') do
-    local e = cjson.decode(line)
-    if e.p == numericPid then last = e.k end
+    local kind, p = timelineStep(line)
+    if p == numericPid then last = kind end
   end
   return last
 end

@@ -84,6 +84,9 @@ if total > 0 then
 end
 
 local now = nowMs()
+local receiptNumber = redis.call('HINCRBY', K.meta, 'receipt', 1)
+redis.call('HSET', K.receiptNumbers, receiptNumber,
+  cjson.encode({ r = r.receiptId, at = now, s = r.staffId, t = r.terminalId }))
 local eventLines, touched = {}, {}
 for i, line in ipairs(r.lines) do
   local serials = line.serials ~= cjson.null and line.serials or {}
@@ -96,7 +99,7 @@ for i, line in ipairs(r.lines) do
         redis.call('ZADD', key, unpack(args))
         args = {}
       end
-      appendTimeline(s, { k = 'received', p = line.productId, at = now, s = r.staffId, t = r.terminalId, r = r.receiptId })
+      appendTimeline(s, receivedEntry(receiptNumber, line.productId))
     end
   else
     redis.call('HINCRBY', productKey(line.productId), 'qty', line.quantity)
