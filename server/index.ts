@@ -44,7 +44,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 if (!config.REDIS_URL && config.REDIS_CLUSTER_NODES.length === 0) {
   try {
-    const start = startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN });
+    const start = startEmbeddedRedis({ dir: config.dataDir, bin: config.REDIS_SERVER_BIN, onWarning: (msg) => log.warn(msg) });
     starting = start;
     embedded = await start;
   } catch (err) {

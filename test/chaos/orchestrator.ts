@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -45,6 +45,8 @@ export interface ChaosReport {
   /** Sales a register tried to complete after a SIGCONT past its lease, with holds from before the freeze. */
   staleSales: StaleSales;
   faults: Record<string, number>;
+  /** Torn AOF tails cut (redis-check-aof) before a restart of Redis after its kill -9. */
+  aofRepairs: number;
   violations: Violation[];
   lostWrites: number;
   state: Record<string, number>;
@@ -91,6 +93,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const hubs: HubProcess[] = [];
   for (let i = 0; i < hubsCount; i++) hubs.push(await spawnHub(hubEnv));
   const faults: Record<string, number> = Object.fromEntries(FAULTS.map((f) => [f, 0]));
+  let aofRepairs = 0;
 
   // ---- the store
   const storeId = `chaos-${opts.seed}`;
@@ -216,7 +219,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           const port = redis.port!;
           redis.process.kill('SIGKILL');
           await sleep(random.int(200, 800));
-          redis = await startEmbeddedRedis({ dir: join(dir, 'redis'), port, appendfsync: 'always' });
+          redis = await startEmbeddedRedis({ dir: join(dir, 'redis'), port, appendfsync: 'always', onWarning: log });
+          if (redis.aofRepair) aofRepairs++;
           break;
         }
         case 'script_flush':
@@ -247,6 +251,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   const ops = readHistory(historyDir);
   const { violations, lost, counts } = await checkStore(admin, storeId, ops);
+  violations.push(...redisLogViolations(redis.logFile));
   const operations: Record<string, Record<string, number>> = {};
   const failures: ChaosReport['failures'] = {};
   for (const o of ops) {
@@ -262,10 +267,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await redis.stop();
   const report: ChaosReport = {
     seed: opts.seed, seconds: opts.seconds, operations, failures, completions: completionFigures(ops), staleSales: staleSales(ops, freezes),
-    faults, violations, lostWrites: lost, state: counts, dir,
+    faults, aofRepairs, violations, lostWrites: lost, state: counts, dir,
   };
   if (violations.length === 0 && !process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
   return report;
+}
+
+/**
+ * Redis cutting a torn AOF tail itself (it must not: the hub starts it with aof-load-truncated no and cuts the tail
+ * whole first), or loading half a transaction into the next one: a torn write partly applied after all.
+ */
+const AOF_LOAD_TROUBLE = /MULTI calls can not be nested|Truncating the AOF/;
+
+function redisLogViolations(logFile: string): Violation[] {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [{ rule: 'redis-log', detail: `no redis-server log at ${logFile}` }];
+  }
+  return text.split('\n').filter((line) => AOF_LOAD_TROUBLE.test(line))
+    .map((line) => ({ rule: 'aof-load', detail: `redis-server loaded a torn AOF wrongly: ${line.trim()}` }));
 }
 
 interface Freeze {
@@ -337,6 +359,7 @@ export function formatReport(r: ChaosReport): string {
     `completions: ${c.sales} sales, ${c.attempts} attempts, ${c.retries} retried (${c.salesRetried} sales), ${c.replayed} replayed`,
     `after a freeze past the lease: ${s.freezes} freezes, ${s.attempted} stale sales tried, refused: ${counted(s.refused)}, accepted ${s.accepted}, unknown ${s.unknown}`,
     `faults injected: ${Object.values(r.faults).reduce((a, b) => a + b, 0)} (${Object.entries(r.faults).map(([f, c]) => `${f} ${c}`).join(', ')})`,
+    `torn AOF tails cut before a restart of Redis: ${r.aofRepairs}`,
     `final state: ${Object.entries(r.state).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `violations: ${r.violations.length}`,
     ...r.violations.slice(0, 30).map((v) => `  [${v.rule}] ${v.detail}`),

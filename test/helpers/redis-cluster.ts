@@ -3,13 +3,15 @@
  * deploy/redis-cluster-node.conf (full coverage off, no replica failover, AOF with fsync always), each on a free
  * port in its own temp directory with its own cluster-config-file and AOF, joined with
  * `redis-cli --cluster create ... --cluster-yes`, ready when every node says cluster_state:ok.
- * `kill()` and `restart()` take one master down and bring it back on its directory (its AOF and nodes.conf).
+ * `kill()` and `restart()` take one master down and bring it back on its directory (its AOF and nodes.conf),
+ * after the pre-start step of deploy/redis-aof-check.sh (a torn AOF tail cut back whole, `repairTornAof`).
  * Never port 6379; `stop()` ends exactly the processes it started and removes the directories.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkAofBinFor, repairTornAof } from '../../server/redis/aof.js';
 import { freePort, REDIS_PACKAGE_HINT } from '../../server/redis/embedded.js';
 
 export interface ClusterNodeProcess {
@@ -116,6 +118,7 @@ export async function startRedisCluster(opts: { masters?: number; password?: str
   const kill = (port: number, signal: NodeJS.Signals = 'SIGKILL') => end(node(port), signal);
   const restart = async (port: number) => {
     const n = node(port);
+    await repairTornAof(n.dir, checkAofBinFor(bin));
     n.proc = await startNode(n.port, n.busPort, n.dir, password, bin);
   };
   try {

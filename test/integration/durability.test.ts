@@ -4,9 +4,10 @@
  * returns, right after some of them were acknowledged, and restarted from its AOF; every sale, receipt and
  * return the hub acknowledged is there, with its serials where they should be.
  * Also: with REDIS_URL (a Redis the hub did not start) the hub warns when that Redis is not set up so.
+ * And a write torn by the crash is dropped whole: none of its transaction comes back later.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,8 +17,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../server/config.js';
 import { startHub } from '../../server/hub.js';
+import { AOF_DIR_NAME, AOF_FILE_NAME, parseAof } from '../../server/redis/aof.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../server/redis/embedded.js';
-import { ADMIN_TOKEN, createStore, newSaleId, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { ADMIN_TOKEN, createStore, newSaleId, productWithStock, startTestHub, type Reply, type TestStore } from '../helpers/hub.js';
 
 const test = suite('durability');
 const SERIALS = 40;
@@ -173,6 +175,89 @@ test('with REDIS_URL the hub checks the Redis persistence settings at start-up a
     assert.match(refused[0]!.msg, 'could not read the Redis persistence settings');
   } finally {
     admin.disconnect();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The last incremental AOF file, from the manifest (`file <name> seq <n> type i`). */
+function incrAofFile(dir: string): string {
+  const manifest = readFileSync(join(dir, AOF_DIR_NAME, `${AOF_FILE_NAME}.manifest`), 'utf8');
+  const names = [...manifest.matchAll(/^file (\S+) seq \d+ type i$/gm)].map((m) => m[1]!);
+  assert.ok(names.length > 0, `no incr file in the manifest:\n${manifest}`);
+  return join(dir, AOF_DIR_NAME, names.at(-1)!);
+}
+
+/** Asks until the hub answers something other than a 5xx (it reconnects to the restarted Redis by itself). */
+async function untilAnswered(call: () => Promise<Reply>): Promise<Reply> {
+  for (let attempt = 0; ; attempt++) {
+    const r: Reply = await call().catch(() => ({ status: 0, body: null }));
+    if ((r.status >= 200 && r.status < 500) || attempt === 50) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+test('a torn AOF tail inside a return\'s MULTI is cut back whole', async () => {
+  const RECEIVED = 10;
+  const dir = mkdtempSync(join(tmpdir(), 'serialhub-aof-torn-'));
+  let redis: EmbeddedRedis = await startEmbeddedRedis({ dir, port: 0, appendfsync: 'always' });
+  const hub = await startTestHub({}, redis.url);
+  try {
+    const store = await createStore(hub);
+    const product = await productWithStock(store, { serialMode: 'solicit', priceCents: 500 }, RECEIVED);
+    const sell = async (serial: string) => {
+      const saleId = newSaleId();
+      const r = await untilAnswered(() => store.cashier.post('/api/sales', {
+        saleId, lines: [{ productId: product.id, quantity: 1, serials: [{ serial }] }], payments: [{ method: 'cash', amountCents: 500 }],
+      }));
+      assert.is(r.status, 200, JSON.stringify(r.body));
+      return saleId;
+    };
+    const saleId = await sell('TORN-1');
+    const returnBody = { returnId: `ret-${newSaleId()}`, saleId, reason: 'torn', lines: [{ line: 0, quantity: 1, serials: ['TORN-1'] }] };
+    const returned = await store.cashier.post('/api/returns', returnBody);
+    assert.is(returned.status, 200, JSON.stringify(returned.body));
+    redis.process.kill('SIGKILL');
+    await new Promise((r) => redis.process.once('exit', r));
+
+    // As if the crash had torn the return's write: cut the file a few bytes past its HINCRBY ... qty 1,
+    // inside its MULTI...EXEC block (the last block with that command; the sweeper may have written after it).
+    const file = incrAofFile(dir);
+    const { commands } = parseAof(readFileSync(file));
+    let multiAt = -1;
+    let torn: { hincrby: number; exec: number } | null = null;
+    for (let i = 0; i < commands.length; i++) {
+      const [name, key, field, by] = commands[i]!.args.map((a, j) => (j === 0 ? a.toLowerCase() : a));
+      if (name === 'multi') multiAt = i;
+      if (name === 'hincrby' && key!.endsWith(`:product:${product.id}`) && field === 'qty' && by === '1') torn = { hincrby: i, exec: -1 };
+      if (name === 'exec' && torn && torn.exec === -1 && multiAt < torn.hincrby) torn.exec = i;
+    }
+    assert.ok(torn && torn.exec > torn.hincrby + 1, 'no MULTI block with the return\'s HINCRBY qty 1 and commands after it');
+    truncateSync(file, commands[torn.hincrby]!.end + 5);
+
+    redis = await startEmbeddedRedis({ dir, port: redis.port!, appendfsync: 'always' });
+    const repair = redis.aofRepair;
+    // The register never got its answer to the torn return, so it sends the same return again.
+    const retried = await untilAnswered(() => store.cashier.post('/api/returns', returnBody));
+    assert.is(retried.status, 200, JSON.stringify(retried.body));
+    const afterRestart = await sell('TORN-2');
+    redis.process.kill('SIGKILL');
+    await new Promise((r) => redis.process.once('exit', r));
+    redis = await startEmbeddedRedis({ dir, port: redis.port!, appendfsync: 'always' });
+
+    const p = await untilAnswered(() => store.supervisor.get(`/api/products/${product.id}`));
+    const sold = 2;
+    const returnedUnits = 1;
+    assert.is(p.body.product.stock, RECEIVED - sold + returnedUnits, 'stock after the torn return, its retry and a sale');
+    const inv = await untilAnswered(() => store.supervisor.get(`/api/invoices/${afterRestart}`));
+    assert.is(inv.status, 200, 'the sale acknowledged after the first restart was lost');
+    assert.equal(inv.body.invoice.returns ?? [], []);
+    const first = await untilAnswered(() => store.supervisor.get(`/api/invoices/${saleId}`));
+    assert.equal(first.body.invoice.returns, [returnBody.returnId]);
+    assert.match(repair ?? '', /cut a torn AOF tail .* from offset \d+: MULTI .*HINCRBY.* and a torn command/);
+    assert.is(redis.aofRepair, null, 'the second restart found a torn tail too');
+  } finally {
+    await hub.close();
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
