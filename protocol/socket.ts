@@ -13,6 +13,8 @@ export const Handshake = z.object({
   protocolVersion: z.number().int(),
   /** The staff session token from POST /api/sessions. */
   token: z.string().min(1).max(200),
+  /** The register's device token (from pairing); when sent, the session must have been opened on this register. */
+  deviceToken: z.string().min(1).max(200).optional(),
 });
 export type Handshake = z.infer<typeof Handshake>;
 

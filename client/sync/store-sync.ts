@@ -47,6 +47,8 @@ export interface StoreSyncOptions {
   url: string;
   /** Staff session token. */
   token: string;
+  /** The register's device token: the hub then refuses a session that was not opened on this register. */
+  deviceToken?: string;
   /** Sent in the handshake. @default PROTOCOL_VERSION */
   protocolVersion?: number;
   /** Socket.IO transports. @default ['websocket'] (no sticky sessions needed behind a load balancer) */
@@ -73,7 +75,10 @@ export class StoreSync {
 
   constructor(opts: StoreSyncOptions) {
     this.socket = io(opts.url, {
-      auth: { token: opts.token, protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION },
+      auth: {
+        token: opts.token, protocolVersion: opts.protocolVersion ?? PROTOCOL_VERSION,
+        ...(opts.deviceToken ? { deviceToken: opts.deviceToken } : {}),
+      },
       transports: opts.transports ?? ['websocket'],
       ...opts.socketOptions,
     });

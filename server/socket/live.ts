@@ -124,6 +124,17 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
         return next(connectError('CLIENT_TOO_NEW', `this hub speaks protocol ${PROTOCOL_VERSION}: update the hub`));
       }
       const caller = await services.access.authenticate(hs.data.token);
+      if (hs.data.deviceToken !== undefined) {
+        // A register says which device it is: the session must be the one opened on it (a session token
+        // copied to another machine, or to another paired register, is refused there).
+        const device = await services.access.terminalOfDevice(hs.data.deviceToken, caller.storeId).catch((err: unknown) => {
+          if (err instanceof HubError && err.code === 'DEVICE_TOKEN_INVALID') return null;
+          throw err;
+        });
+        if (device === null || device !== caller.terminalId) {
+          return next(connectError('UNAUTHENTICATED', 'this session was not opened on this register: log in on it'));
+        }
+      }
       socket.data = {
         storeId: caller.storeId, staffId: caller.staffId, role: caller.session.role,
         terminalId: caller.terminalId, sessionId: caller.session.id, caller,

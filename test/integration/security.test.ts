@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StoreSync } from '../../client/sync/store-sync.js';
+import { StoreSync } from '../../client/sync/store-sync.js';
 import type { StoreEvent } from '../../protocol/events.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Role } from '../../protocol/schemas.js';
@@ -152,8 +152,8 @@ function crossStoreRequest(route: RouteSpec, b: StoreB, pairingCodeOfA: string):
     case 'POST /api/sales': return { path: '/api/sales', body: { saleId: fresh(), lines: [{ productId: b.plainId, quantity: 1 }], payments: [{ method: 'cash', amountCents: 10_000 }] }, expect: 'not found' };
     case 'GET /api/invoices': return { path: '/api/invoices', expect: 'own' };
     case 'GET /api/invoices/:saleId': return { path: `/api/invoices/${b.saleId}`, expect: 'not found' };
-    // numbers are per store: A's number 1 is A's own invoice (or none), never B's
-    case 'GET /api/invoices/number/:number': return { path: '/api/invoices/number/1', expect: 'own' };
+    // numbers are per store: A has sold nothing, so B's invoice number 1 is not A's to see
+    case 'GET /api/invoices/number/:number': return { path: '/api/invoices/number/1', expect: 'not found' };
     case 'POST /api/returns': return { path: '/api/returns', body: { returnId: fresh(), saleId: b.saleId, lines: [{ line: 0, quantity: 1 }] }, expect: 'not found' };
     case 'GET /api/returns/:returnId': return { path: `/api/returns/${b.returnId}`, expect: 'not found' };
     case 'GET /api/serials/:serial': return { path: '/api/serials/SEC-B-5', expect: 'not found' };
@@ -399,6 +399,30 @@ test('bad tokens are refused on REST and at the socket handshake', async (ctx) =
   // The right token still works (none of the above locked anything).
   const ok = await register(ctx, ctx.hub.url, store.cashier.token!);
   await ok.ready();
+});
+
+test('a register that sends its device token at the handshake is let in only with the session opened on it', async (ctx) => {
+  const store = await createStore(ctx.hub);
+  const other = await createStore(ctx.hub);
+  const [one, two] = store.terminals;
+  const withDevice = (token: string, deviceToken: string) => {
+    const s = new StoreSync({ url: ctx.hub.url, token, deviceToken, socketOptions: { reconnectionDelay: 50, forceNew: true } });
+    ctx.open.push(s);
+    return s;
+  };
+  const outcome = async (s: StoreSync) => {
+    await until(() => s.status === 'refused' || s.status === 'online', 3_000, 'the handshake');
+    const result = s.status === 'online' ? 'online' : s.refusal!.code;
+    s.close();
+    return result;
+  };
+  // the cashier's session was opened on register 1
+  assert.is(await outcome(withDevice(store.cashier.token!, one!.deviceToken)), 'online');
+  assert.is(await outcome(withDevice(store.cashier.token!, two!.deviceToken)), 'UNAUTHENTICATED', 'another register of the store');
+  assert.is(await outcome(withDevice(store.cashier.token!, other.terminals[0]!.deviceToken)), 'UNAUTHENTICATED', "another store's register");
+  assert.is(await outcome(withDevice(store.cashier.token!, 'not-a-device-token')), 'UNAUTHENTICATED');
+  assert.is(await outcome(withDevice(store.supervisor.token!, one!.deviceToken)), 'UNAUTHENTICATED', 'a back-office session');
+  assert.is(await outcome(withDevice(store.cashier.token!, 'x'.repeat(201))), 'VALIDATION_FAILED');
 });
 
 /**

@@ -73,7 +73,9 @@ export class ShApp extends LitElement {
 
   private start(session: AppSession) {
     const api = new HubApi('', session.token);
-    const sync = new StoreSync({ url: location.origin, token: session.token });
+    // A register's session says which register it is on: the hub checks the two belong together.
+    const device = session.terminalId ? storage.pairing()?.deviceToken : undefined;
+    const sync = new StoreSync({ url: location.origin, token: session.token, ...(device ? { deviceToken: device } : {}) });
     sync.subscribe((why) => {
       if (why === 'status' && sync.status === 'refused' && sync.refusal?.code === 'UNAUTHENTICATED') this.logout(false);
     });
