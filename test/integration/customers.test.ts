@@ -410,7 +410,7 @@ test('a warranty product with 0 months, or no warranty flag, is not under warran
   }
 });
 
-test('lookup by a GS1 scan finds the serial in AI 21 (bracketed and raw with ]C1 and group separators)', async ({ store }) => {
+test('lookup by a GS1 scan finds the serial in AI 21 (bracketed, raw with ]C1 and group separators, and plain)', async ({ store }) => {
   const s = uniq('ABC123');
   const p = await productWithStock(store, { serialMode: 'enforced' }, [s]);
   for (const raw of [
@@ -419,6 +419,9 @@ test('lookup by a GS1 scan finds the serial in AI 21 (bracketed and raw with ]C1
     `]C10109506000134352${'21'}${s}`,
     `]C1010950600013435217251231${'10'}LOT7\x1d21${s}\x1d`,
     `  ${s.toLowerCase()}  `,
+    // plain, as most scanners send it (no markers): AI 01 with a valid check digit, then 21
+    `0109506000134352${'21'}${s}`,
+    `0109506000134352 21${s.toLowerCase()}`,
   ]) {
     const res = await lookup(store.cashier, raw);
     assert.is(res.matches.length, 1, raw);
