@@ -27,6 +27,23 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 export type SyncStatus = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'refused';
 
+/**
+ * What a listener is told: a live event; an event the hub replayed in a resync (missed while away; not sent
+ * for the very first sync, which views load around themselves); a finished resync (see `lastResync`); a
+ * status change.
+ */
+export type SyncNotice = 'event' | 'replayed' | 'resync' | 'status';
+
+/** How the last resync went: a replay of missed events or a full snapshot, and whether it followed a reconnection. */
+export interface ResyncInfo {
+  mode: 'replay' | 'snapshot';
+  /** Events replayed (0 for a snapshot). */
+  events: number;
+  /** The first resync after the connection came back (not the first connection, not an idle check). */
+  reconnected: boolean;
+}
+
+
 export class RequestError extends Error {
   constructor(
     readonly code: string,
@@ -63,13 +80,17 @@ export class StoreSync {
   refusal: { code: string; message: string } | null = null;
   /** Resyncs done, by mode (the tests read these). */
   readonly resyncs = { replay: 0, snapshot: 0 };
+  /** The last successful resync, for listeners of 'resync'. */
+  lastResync: ResyncInfo | null = null;
   private pending = new Map<number, StoreEvent>();
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private syncing: Promise<void> | null = null;
   private synced = false;
   private lastEventAt = Date.now();
   private readonly idleTimer: ReturnType<typeof setInterval>;
-  private readonly listeners = new Set<(why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void>();
+  private readonly listeners = new Set<(why: SyncNotice, ev?: StoreEvent) => void>();
+  private connects = 0;
+  private reconnectPending = false;
 
   constructor(opts: StoreSyncOptions) {
     this.socket = io(opts.url, {
@@ -78,6 +99,8 @@ export class StoreSync {
       ...opts.socketOptions,
     });
     this.socket.on('connect', () => {
+      this.connects++;
+      this.reconnectPending = this.connects > 1;
       this.setStatus('online');
       void this.resync();
     });
@@ -107,12 +130,12 @@ export class StoreSync {
   }
 
   /** Calls `fn` on every state change. Returns an unsubscribe function. */
-  subscribe(fn: (why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void): () => void {
+  subscribe(fn: (why: SyncNotice, ev?: StoreEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  private notify(why: 'event' | 'resync' | 'status', ev?: StoreEvent) {
+  private notify(why: SyncNotice, ev?: StoreEvent) {
     for (const fn of this.listeners) fn(why, ev);
   }
 
@@ -157,8 +180,10 @@ export class StoreSync {
   resync(): Promise<void> {
     this.syncing ??= (async () => {
       try {
-        const reply = await this.request('sync', { lastSeq: this.state.seq });
-        this.applySync(reply as SyncReply);
+        const reply = (await this.request('sync', { lastSeq: this.state.seq })) as SyncReply;
+        this.applySync(reply);
+        this.lastResync = { mode: reply.mode, events: reply.mode === 'replay' ? reply.events.length : 0, reconnected: this.reconnectPending };
+        this.reconnectPending = false;
         this.synced = true;
         this.drain();
         this.notify('resync');
@@ -178,7 +203,10 @@ export class StoreSync {
       this.state = stateFromSnapshot(reply.snapshot);
       this.resyncs.snapshot++;
     } else {
-      for (const ev of reply.events) applyEvent(this.state, ev);
+      // Missed events go to listeners one by one, like live ones, so views that fold events into figures
+      // of their own (the dashboard's sales today) miss nothing. Not for the first sync: views load after it.
+      const missed = this.state.seq > 0;
+      for (const ev of reply.events) if (applyEvent(this.state, ev) && missed) this.notify('replayed', ev);
       this.resyncs.replay++;
     }
   }

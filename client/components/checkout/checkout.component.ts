@@ -49,7 +49,7 @@ export class ShCheckout extends LitElement {
 
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
-  private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleEvent(ev));
+  private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => this.handleEvent(ev, replayed));
 
   @query('#scan') private scanInput!: HTMLInputElement;
   @query('#tendered') private tenderedInput?: HTMLInputElement;
@@ -132,8 +132,9 @@ export class ShCheckout extends LitElement {
     this.lastSignature = sig;
   }
 
-  private handleEvent(ev: StoreEvent) {
-    if (ev.type === 'open_sale_changed' && ev.data.terminalId === this.services?.session.terminalId) {
+  private handleEvent(ev: StoreEvent, replayed: boolean) {
+    // A change replayed after an outage is what the resync notice is about: keep the signature from before it.
+    if (!replayed && ev.type === 'open_sale_changed' && ev.data.terminalId === this.services?.session.terminalId) {
       this.lastSignature = this.signature((ev.data.sale as OpenSale | null) ?? null);
     }
     if (this.pickerFor && (ev.type === 'hold_released' || ev.type === 'hold_created' || ev.type === 'stock_received')) {

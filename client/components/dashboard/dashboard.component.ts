@@ -1,8 +1,9 @@
 /**
  * The supervisor's dashboard: stock per product (available, held, sold today, low stock), registers and
  * their open sales, every live hold with force-release, a feed of sales, returns and receipts, charts, and
- * alerts. One snapshot to start (the live state plus GET /api/dashboard), then store events only; lists are
- * paged and the screen redraws at most once per frame.
+ * alerts. One snapshot to start (the live state plus GET /api/dashboard), then store events only (live, or
+ * replayed after an outage); after a reconnection or a full resync the summary is loaded again, since alerts
+ * are not replayed and a snapshot carries no events. Lists are paged and the screen redraws at most once per frame.
  */
 import { consume } from '@lit/context';
 import { LitElement, html, nothing } from 'lit';
@@ -58,12 +59,19 @@ export class ShDashboard extends LitElement {
   @state() private error = '';
 
   private clock = 0;
+  /** Events heard while the summary loads: folded into it once it arrives (those after its seq). */
+  private heardWhileLoading: StoreEvent[] | null = null;
+  private unsubscribe: (() => void) | null = null;
   private readonly onAlert = (a: Alert) => this.pushAlert({ kind: 'serial_conflict', message: a.message, at: a.at });
 
   override connectedCallback() {
     super.connectedCallback();
     this.clock = window.setInterval(() => this.requestUpdate(), 1000);
-    this.services?.sync.socket.on('alert', this.onAlert);
+    const sync = this.services?.sync;
+    sync?.socket.on('alert', this.onAlert);
+    this.unsubscribe = sync?.subscribe((why) => {
+      if (why === 'resync' && (sync.lastResync?.reconnected || sync.lastResync?.mode === 'snapshot')) void this.load();
+    }) ?? null;
     void this.load();
   }
 
@@ -71,11 +79,18 @@ export class ShDashboard extends LitElement {
     super.disconnectedCallback();
     clearInterval(this.clock);
     this.services?.sync.socket.off('alert', this.onAlert);
+    this.unsubscribe?.();
   }
 
   private async load() {
+    const heard: StoreEvent[] = [];
+    this.heardWhileLoading = heard;
     try {
-      this.summary = await this.services!.api.get<DashboardSummary>(`/api/dashboard?since=${startOfToday()}`);
+      const summary = await this.services!.api.get<DashboardSummary>(`/api/dashboard?since=${startOfToday()}`);
+      if (this.heardWhileLoading !== heard) return; // a newer load is on its way
+      this.heardWhileLoading = null;
+      this.summary = summary;
+      for (const ev of heard) this.handleEvent(ev);
       // Alerts raised before this page opened (kept by the hub), after the last Clear on this browser.
       const cleared = Number(localStorage.getItem(ALERTS_CLEARED_KEY) ?? 0);
       const seen = new Set(this.pushed.map((a) => `${a.at} ${a.message}`));
@@ -84,7 +99,11 @@ export class ShDashboard extends LitElement {
         .map((a): ShownAlert => ({ kind: a.kind, message: a.message, at: a.at }));
       this.pushed = [...this.pushed, ...stored].sort((a, b) => b.at - a.at).slice(0, MAX_ALERTS);
     } catch (err) {
-      this.error = err instanceof ApiError ? err.message : 'The dashboard could not load';
+      if (this.heardWhileLoading === heard) this.heardWhileLoading = null;
+      const message = err instanceof ApiError ? err.message : 'The dashboard could not load';
+      // A reload that fails keeps the figures shown (they still follow live events): say so, do not blank them.
+      if (this.summary) toast(this, `Today's figures could not be reloaded: ${message}`, 'error');
+      else this.error = message;
     }
   }
 
@@ -99,6 +118,7 @@ export class ShDashboard extends LitElement {
 
   /** Folds a store event into today's figures (the live state itself is kept by the sync client). */
   private handleEvent(ev: StoreEvent) {
+    this.heardWhileLoading?.push(ev);
     const s = this.summary;
     if (!s || ev.seq <= s.seq) return;
     const d = ev.data as Record<string, any>;
