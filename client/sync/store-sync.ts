@@ -24,7 +24,16 @@ const RESYNC_RETRY_MS = 1_000;
 const SERVER_DISCONNECT_RETRY_MS = 200;
 /** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Reconnecting this long without success counts as offline. */
+const OFFLINE_AFTER_MS = 5_000;
+/** So do this many failed connection attempts in a row. */
+const OFFLINE_AFTER_ATTEMPTS = 3;
 
+/**
+ * online: connected; reconnecting: lost, trying again (briefly); offline: the device has no network
+ * (navigator.onLine) or the hub stayed out of reach for OFFLINE_AFTER_MS / OFFLINE_AFTER_ATTEMPTS (still
+ * trying); refused: the hub said no for good (see `refusal`).
+ */
 export type SyncStatus = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'refused';
 
 /**
@@ -42,7 +51,6 @@ export interface ResyncInfo {
   /** The first resync after the connection came back (not the first connection, not an idle check). */
   reconnected: boolean;
 }
-
 
 export class RequestError extends Error {
   constructor(
@@ -91,6 +99,25 @@ export class StoreSync {
   private readonly listeners = new Set<(why: SyncNotice, ev?: StoreEvent) => void>();
   private connects = 0;
   private reconnectPending = false;
+  /** Since when the connection is lost (null while connected), and the attempts that failed since. */
+  private lostSince: number | null = null;
+  private failedAttempts = 0;
+  private offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  private lostTooLong = false;
+  /** The window's online/offline events, where there is a window (not in Node). */
+  private readonly handleNetworkChange = () => {
+    if (globalThis.navigator?.onLine !== false && !this.socket.connected && this.lostSince !== null) {
+      // The network is back: try at once rather than at the end of Socket.IO's backoff (up to its
+      // reconnectionDelayMax), and count the time to reconnect afresh.
+      this.lostSince = null;
+      this.failedAttempts = 0;
+      this.clearOfflineTimer();
+      this.connectionLost();
+      if (this.status !== 'refused') this.socket.disconnect().connect();
+    } else {
+      this.updateLostStatus();
+    }
+  };
 
   constructor(opts: StoreSyncOptions) {
     this.socket = io(opts.url, {
@@ -101,28 +128,38 @@ export class StoreSync {
     this.socket.on('connect', () => {
       this.connects++;
       this.reconnectPending = this.connects > 1;
+      this.lostSince = null;
+      this.failedAttempts = 0;
+      this.clearOfflineTimer();
       this.setStatus('online');
       void this.resync();
     });
     this.socket.on('disconnect', (reason) => {
       this.synced = false;
-      this.setStatus(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+      if (reason === 'io client disconnect') {
+        this.clearOfflineTimer();
+        this.setStatus('offline');
+        return;
+      }
+      this.connectionLost();
       // Socket.IO does not reconnect after the hub closed the socket (a hub shutting down, or a session
       // ended): try once more, and the handshake says which it was.
       if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), SERVER_DISCONNECT_RETRY_MS);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
-      if (err.data?.code && RETRYABLE_CONNECT_ERRORS.includes(err.data.code)) {
-        // refused by the hub's middleware, so Socket.IO will not retry by itself
-        this.setStatus('reconnecting');
-        setTimeout(() => this.socket.connect(), RETRY_AFTER_UNAVAILABLE_MS);
-      } else if (err.data?.code) {
+      if (err.data?.code && !RETRYABLE_CONNECT_ERRORS.includes(err.data.code)) {
+        this.clearOfflineTimer();
         this.refusal = { code: err.data.code, message: err.data.message ?? err.message };
         this.setStatus('refused');
-      } else {
-        this.setStatus('reconnecting');
+        return;
       }
+      this.failedAttempts++;
+      this.connectionLost();
+      // refused by the hub's middleware for now, so Socket.IO will not retry by itself
+      if (err.data?.code) setTimeout(() => this.socket.connect(), RETRY_AFTER_UNAVAILABLE_MS);
     });
+    globalThis.addEventListener?.('online', this.handleNetworkChange);
+    globalThis.addEventListener?.('offline', this.handleNetworkChange);
     this.socket.on('events', (evs) => this.receive(evs));
     this.idleTimer = setInterval(() => {
       if (this.synced && Date.now() - this.lastEventAt > IDLE_SYNC_MS) void this.resync();
@@ -140,8 +177,46 @@ export class StoreSync {
   }
 
   private setStatus(s: SyncStatus) {
+    if (s === this.status) return;
     this.status = s;
     this.notify('status');
+  }
+
+  /** Not connected (lost, or a failed attempt): reconnecting at first, offline once it lasts. */
+  private connectionLost() {
+    if (this.status === 'refused') return;
+    if (this.lostSince === null) {
+      this.lostSince = Date.now();
+      this.offlineTimer = setTimeout(() => {
+        this.offlineTimer = null;
+        this.lostTooLong = true;
+        this.updateLostStatus();
+      }, OFFLINE_AFTER_MS);
+    }
+    this.updateLostStatus();
+  }
+
+  /** The status from the device's network state, and while not connected, how long it has been failing. */
+  private updateLostStatus() {
+    if (this.status === 'refused') return;
+    const deviceOffline = globalThis.navigator?.onLine === false;
+    if (this.socket.connected) {
+      // the socket may not have noticed yet that the network is gone
+      this.setStatus(deviceOffline ? 'offline' : 'online');
+      return;
+    }
+    if (this.lostSince === null) {
+      if (deviceOffline) this.setStatus('offline');
+      return;
+    }
+    const failing = this.failedAttempts >= OFFLINE_AFTER_ATTEMPTS || this.lostTooLong;
+    this.setStatus(deviceOffline || failing ? 'offline' : 'reconnecting');
+  }
+
+  private clearOfflineTimer() {
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+    this.lostTooLong = false;
   }
 
   /** Resolves once the state is caught up with the hub after the current connection. */
@@ -229,6 +304,9 @@ export class StoreSync {
   close() {
     if (this.gapTimer) clearTimeout(this.gapTimer);
     clearInterval(this.idleTimer);
+    this.clearOfflineTimer();
+    globalThis.removeEventListener?.('online', this.handleNetworkChange);
+    globalThis.removeEventListener?.('offline', this.handleNetworkChange);
     this.socket.disconnect();
   }
 }

@@ -16,6 +16,7 @@ export const appStyles = css`
   header .who { margin-left: auto; display: flex; align-items: center; gap: 0.75rem; font-size: 0.9rem; }
   header button { min-height: 40px; background: transparent; color: white; border-color: rgba(255, 255, 255, 0.4); }
   .banner { padding: 0.5rem 1rem; background: var(--sh-warn-bg); color: var(--sh-warn); font-weight: 600; }
+  .banner.offline, .banner.refused { background: var(--sh-danger-bg); color: var(--sh-danger); }
   main { padding: 1rem; max-width: 1280px; width: 100%; box-sizing: border-box; margin: 0 auto; }
   .toasts { position: fixed; bottom: 1rem; right: 1rem; display: grid; gap: 0.5rem; z-index: 10; }
   .toast { padding: 0.75rem 1rem; border-radius: 10px; background: #1f2933; color: white; box-shadow: 0 4px 16px rgba(0,0,0,.2); }
