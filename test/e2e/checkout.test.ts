@@ -94,9 +94,20 @@ test('a solicit line cannot be paid until its serial is typed', async ({ hub, br
   await a.keyboard.press('Enter');
   await a.locator('td.serial .pill', { hasText: 'typed' }).waitFor();
   assert.not.ok(await a.getByRole('button', { name: 'Pay cash' }).isDisabled());
+  // the typed serial is shown, not an empty box; Edit changes it
+  assert.is(await a.getByLabel('Serial for Saw').count(), 0, 'no empty serial box once it is typed');
+  assert.is(await a.locator('[data-serial-of="L1"]').innerText(), 'SAW-0042');
+  await a.getByRole('button', { name: 'Change serial of Saw' }).click();
+  assert.is(await a.getByLabel('Serial for Saw').inputValue(), 'SAW-0042');
+  await a.getByLabel('Serial for Saw').press('Escape');
+  assert.is(await a.getByLabel('Serial for Saw').count(), 0, 'Escape keeps the serial');
+  await a.getByRole('button', { name: 'Change serial of Saw' }).click();
+  await a.getByLabel('Serial for Saw').fill('saw-0043');
+  await a.getByLabel('Serial for Saw').press('Enter');
+  await a.locator('[data-serial-of="L1"]', { hasText: 'SAW-0043' }).waitFor();
   await a.getByRole('button', { name: 'Pay by card' }).click();
   await a.locator('.receipt').waitFor();
-  assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0042/);
+  assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0043/);
 });
 
 test('a register goes offline and back: it resyncs by itself and sees what changed meanwhile', async ({ hub, browser }) => {

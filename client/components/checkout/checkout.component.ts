@@ -59,6 +59,8 @@ export class ShCheckout extends LitElement {
   @state() private message = '';
   @state() private lineErrors: Record<string, string> = {};
   @state() private pickerFor: string | null = null;
+  /** The solicit line whose typed serial is being changed. */
+  @state() private editingSerialOf: string | null = null;
   @state() private pickerSerials: string[] = [];
   @state() private invoice: Invoice | null = null;
   @state() private busy = false;
@@ -224,6 +226,7 @@ export class ShCheckout extends LitElement {
     const input = [...this.serialInputs].find((i) => i.dataset.line === this.pendingFocus);
     if (input) {
       input.focus();
+      input.select();
       this.pendingFocus = null;
     }
   }
@@ -235,6 +238,7 @@ export class ShCheckout extends LitElement {
     try {
       this.remember((await this.services!.sync.request('sale:pickSerial', { saleId: sale.saleId, lineId: line.lineId, serial })).sale);
       this.pickerFor = null;
+      if (this.editingSerialOf === line.lineId) this.editingSerialOf = null;
       const next = this.sale?.lines.find((l) => l.serialMode !== 'none' && (!l.serial || l.lost) && l.lineId !== line.lineId);
       if (next) this.focusSerial(next.lineId);
       else this.scanInput.focus();
@@ -252,6 +256,16 @@ export class ShCheckout extends LitElement {
     } catch (err) {
       this.lineErrors = { ...this.lineErrors, [lineId]: explain(err) };
     }
+  }
+
+  private editSerial(line: OpenSaleLine) {
+    this.editingSerialOf = line.lineId;
+    this.focusSerial(line.lineId);
+  }
+
+  private cancelEditSerial() {
+    this.editingSerialOf = null;
+    this.scanInput.focus();
   }
 
   private togglePicker(line: OpenSaleLine) {
@@ -349,30 +363,35 @@ export class ShCheckout extends LitElement {
     if (line.serialMode === 'none') return html`<span class="muted">—</span>`;
     const error = this.lineErrors[line.lineId];
     const needsPick = !line.serial || line.lost;
+    const editing = this.editingSerialOf === line.lineId && line.serialMode === 'solicit';
     const state = this.services!.sync.state;
     return html`
-      ${line.serial && !line.lost
-        ? html`<span class="mono">${line.serial}</span>
+      ${line.serial && !line.lost && !editing
+        ? html`<span class="mono" data-serial-of=${line.lineId}>${line.serial}</span>
             ${line.serialMode === 'enforced'
               ? html`<span class="pill held" title="held for this register">held · ${formatTimeLeft(
                   (state.holds.get(`${line.productId}:${line.serial}`)?.expiresAt ?? line.expiresAt ?? 0) - Date.now(),
                 )}</span>`
-              : html`<span class="pill">typed</span>`}`
+              : html`<span class="pill">typed</span>
+                  <button type="button" class="small" aria-label="Change serial of ${line.name}" @click=${() => this.editSerial(line)}>Edit</button>`}`
         : nothing}
       ${line.lost
         ? html`<span class="pill lost">hold lost</span>
             <span class="lost-note">${line.serial}: ${line.lost.reason === 'force_released' ? `released by a supervisor${line.lost.note ? `: ${line.lost.note}` : ''}` : 'the hold expired while the register was away'}. Pick a serial again.</span>`
         : nothing}
-      ${needsPick || line.serialMode === 'solicit'
+      ${needsPick || editing
         ? html`<form class="row" @submit=${(e: SubmitEvent) => {
             e.preventDefault();
             const input = (e.target as HTMLFormElement).querySelector('input')!;
+            if (editing && input.value.trim() === line.serial) return this.cancelEditSerial();
             void this.pickSerial(line, input.value);
             input.value = '';
           }}>
             <input data-line=${line.lineId} aria-label="Serial for ${line.name}" placeholder=${line.serialMode === 'enforced' ? 'Scan serial' : 'Serial (required)'}
-              autocomplete="off" ?required=${needsPick} />
+              autocomplete="off" .value=${editing ? line.serial ?? '' : ''} ?required=${needsPick}
+              @keydown=${(e: KeyboardEvent) => editing && e.key === 'Escape' && (e.preventDefault(), this.cancelEditSerial())} />
             ${line.serialMode === 'enforced' ? html`<button type="button" @click=${() => this.togglePicker(line)}>Pick</button>` : nothing}
+            ${editing ? html`<button type="button" @click=${() => this.cancelEditSerial()}>Cancel</button>` : nothing}
           </form>`
         : nothing}
       ${error ? html`<div class="error" role="alert">${error}</div>` : nothing}

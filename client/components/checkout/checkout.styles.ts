@@ -8,6 +8,7 @@ export const checkoutStyles = css`
   .results button { display: flex; width: 100%; justify-content: space-between; margin-bottom: 0.25rem; text-align: left; }
   td.serial { min-width: 220px; }
   td.serial input { width: 160px; }
+  td.serial button.small { padding: 0 0.75rem; margin-left: 0.25rem; }
   td.num, th.num { text-align: right; white-space: nowrap; }
   .qty { display: inline-flex; align-items: center; gap: 0.25rem; }
   .qty button { min-width: 40px; padding: 0; }
