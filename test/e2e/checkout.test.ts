@@ -110,6 +110,48 @@ test('a solicit line cannot be paid until its serial is typed', async ({ hub, br
   assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0043/);
 });
 
+test('errors show next to their field, in words a cashier understands, and clear on the next action', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  await productWithStock(store, { partNumber: 'SAW-2', name: 'Saw Two', serialMode: 'solicit', priceCents: 10_000 }, 2);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  const row = a.locator('[data-line-row="L1"]');
+  const errors = a.locator('sh-checkout [role=alert]');
+  await scan(a, 'SAW-2');
+  await row.waitFor();
+
+  // Enter in the cash field with a serial missing: nothing is sent, the line and the payment card say why
+  await a.locator('#tendered').fill('50');
+  await a.locator('#tendered').press('Enter');
+  await row.locator('[data-error=line]').waitFor();
+  assert.match(await row.locator('[data-error=line]').innerText(), /serial before payment/);
+  assert.match(await a.locator('.pay [data-error=pay]').innerText(), /One item still needs its serial/);
+  assert.is(await a.locator('[data-error=scan]').count(), 0);
+  assert.is(await a.evaluate(() => (document.querySelector('sh-app')!.shadowRoot!.querySelector('sh-checkout')!.shadowRoot!.activeElement as HTMLElement)?.dataset.line), 'L1');
+  assert.is(await a.locator('.receipt').count(), 0);
+
+  // typing the serial is the next action: the errors go
+  await a.keyboard.type('saw-1');
+  await a.keyboard.press('Enter');
+  await a.locator('[data-serial-of="L1"]').waitFor();
+  assert.is(await errors.count(), 0);
+
+  // too little cash: said in the payment card, not under the scan box
+  await a.locator('#tendered').fill('50');
+  await a.locator('#tendered').press('Enter');
+  await a.locator('.pay [data-error=pay]').waitFor();
+  assert.match(await a.locator('.pay [data-error=pay]').innerText(), /\$50\.00, is less than the total of \$100\.00/);
+  assert.is(await a.locator('[data-error=scan]').count(), 0);
+  // a scan is the next action: the payment error goes, the scan's own shows by the scan box
+  await scan(a, 'NO-SUCH-THING');
+  await a.locator('[data-error=scan]').waitFor();
+  assert.is(await a.locator('[data-error=pay]').count(), 0);
+  assert.match(await a.locator('[data-error=scan]').innerText(), /Nothing found for "NO-SUCH-THING"/);
+
+  await a.locator('#tendered').fill('100');
+  await a.locator('#tendered').press('Enter');
+  await a.locator('.receipt').waitFor();
+});
+
 test('a register goes offline and back: it resyncs by itself and sees what changed meanwhile', async ({ hub, browser }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { partNumber: 'BIKE', name: 'Bike', serialMode: 'enforced', priceCents: 30_000 }, ['BK-1', 'BK-2', 'BK-3']);

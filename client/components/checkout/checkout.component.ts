@@ -23,18 +23,44 @@ import { checkoutStyles } from './checkout.styles.js';
 const MESSAGES: Record<string, string> = {
   SERIAL_HELD: 'That serial is held by another register.',
   SERIAL_NOT_IN_STOCK: 'That serial is not in stock for this product.',
-  HOLD_LOST: 'A serial on this sale is no longer held: pick it again.',
-  OUT_OF_STOCK: 'Not enough in stock.',
+  HOLD_LOST: 'This serial is no longer held for this register: pick it again.',
+  OUT_OF_STOCK: 'Not enough of this item in stock.',
+  SALE_NOT_FOUND: 'This sale is no longer open (completed or voided): start a new sale.',
+  CUSTOMER_NOT_FOUND: 'That customer no longer exists: choose another one.',
+  PRODUCT_NOT_FOUND: 'That product no longer exists.',
+  NOT_FOUND: 'That item is no longer on the sale.',
+  VALIDATION_FAILED: 'That is not a serial: use 1–64 letters, digits or symbols, without spaces.',
+  FORBIDDEN: 'Your role cannot do this: ask a supervisor.',
+  UNAUTHENTICATED: 'Your session has ended: log in again.',
   TIMEOUT: 'The hub did not answer in time: check the connection and try again.',
   RATE_LIMITED: 'Too fast: wait a moment.',
+};
+/** SALE_REJECTED, by its reason. */
+const SALE_REJECTED: Record<string, string> = {
+  empty: 'The sale has no items yet: scan an item first.',
+  serial_required: "Scan or type this item's serial before payment.",
+  serial_count: 'Each unit needs its own serial.',
+  duplicate: 'This serial is on the sale twice.',
+  underpaid: 'The payment does not cover the total.',
+  card_overpaid: 'A card pays the exact total: only cash can be more (for change).',
+  total_too_large: 'This sale is over the limit of one sale: split it in two.',
 };
 
 function explain(err: unknown): string {
   if (err instanceof RequestError || err instanceof ApiError) {
-    if (err.code === 'SERIAL_HELD' && (err.details as { sameSale?: boolean })?.sameSale) return 'That serial is already on this sale.';
+    const d = err.details as { sameSale?: boolean; reason?: string } | undefined;
+    if (err.code === 'SERIAL_HELD' && d?.sameSale) return 'That serial is already on this sale.';
+    if (err.code === 'SALE_REJECTED' && d?.reason && SALE_REJECTED[d.reason]) return SALE_REJECTED[d.reason]!;
     return MESSAGES[err.code] ?? err.message;
   }
   return (err as Error).message ?? 'Something went wrong';
+}
+
+/** The line an error is about (by id, or by its index in the sale), if any. */
+function lineOfError(err: unknown, sale: OpenSale | null): string | null {
+  const d = (err as { details?: { lineId?: string; line?: number } }).details;
+  if (d?.lineId) return d.lineId;
+  return typeof d?.line === 'number' ? sale?.lines[d.line]?.lineId ?? null : null;
 }
 
 interface LookupMatch {
@@ -56,7 +82,10 @@ export class ShCheckout extends LitElement {
   @queryAll('input[data-line]') private serialInputs!: NodeListOf<HTMLInputElement>;
 
   @state() private results: Product[] = [];
-  @state() private message = '';
+  /** Errors next to what they are about: the scan box, the payment card, the customer card, each line. */
+  @state() private scanError = '';
+  @state() private payError = '';
+  @state() private customerError = '';
   @state() private lineErrors: Record<string, string> = {};
   @state() private pickerFor: string | null = null;
   /** The solicit line whose typed serial is being changed. */
@@ -117,7 +146,7 @@ export class ShCheckout extends LitElement {
       this.remember(sale);
       return sale;
     } catch (err) {
-      this.message = explain(err);
+      this.scanError = explain(err);
       return null;
     }
   }
@@ -149,7 +178,7 @@ export class ShCheckout extends LitElement {
     e.preventDefault();
     const text = this.scanInput.value.trim();
     if (!text || !this.services) return;
-    this.message = '';
+    this.clearErrors();
     this.results = [];
     const { api } = this.services;
     try {
@@ -166,10 +195,10 @@ export class ShCheckout extends LitElement {
         await this.addProduct(bySerial.product, bySerial.serial);
         return;
       }
-      if (page.items.length === 0) this.message = `Nothing found for "${text}".`;
+      if (page.items.length === 0) this.scanError = `Nothing found for "${text}": scan again, or type a part number or a name.`;
       this.results = page.items;
     } catch (err) {
-      this.message = explain(err);
+      this.scanError = explain(err);
     }
   }
 
@@ -196,7 +225,16 @@ export class ShCheckout extends LitElement {
     return this.services?.sync.state.terminals.get(id)?.name ?? `register ${id}`;
   }
 
+  /** Errors stay until the cashier's next action. */
+  private clearErrors() {
+    this.scanError = '';
+    this.payError = '';
+    this.customerError = '';
+    this.lineErrors = {};
+  }
+
   private async addProduct(product: Product, serial?: string) {
+    this.clearErrors();
     const sale = await this.ensureSale();
     if (!sale) return;
     this.results = [];
@@ -210,7 +248,7 @@ export class ShCheckout extends LitElement {
       if (product.serialMode !== 'none' && !serial) this.focusSerial(r.lineId);
       else this.scanInput.focus();
     } catch (err) {
-      this.message = explain(err);
+      this.scanError = explain(err);
       this.scanInput.focus();
     }
   }
@@ -234,7 +272,7 @@ export class ShCheckout extends LitElement {
   private async pickSerial(line: OpenSaleLine, serial: string) {
     const sale = this.sale;
     if (!sale || !serial.trim()) return;
-    this.lineErrors = { ...this.lineErrors, [line.lineId]: '' };
+    this.clearErrors();
     try {
       this.remember((await this.services!.sync.request('sale:pickSerial', { saleId: sale.saleId, lineId: line.lineId, serial })).sale);
       this.pickerFor = null;
@@ -269,33 +307,43 @@ export class ShCheckout extends LitElement {
   }
 
   private togglePicker(line: OpenSaleLine) {
+    this.clearErrors();
     this.pickerFor = this.pickerFor === line.lineId ? null : line.lineId;
     if (this.pickerFor) void this.loadPicker(line.lineId);
   }
 
-  private async run(action: () => Promise<{ sale: OpenSale | null }>) {
+  /** Runs a change of the open sale; a refusal is shown where `showError` puts it. */
+  private async run(action: () => Promise<{ sale: OpenSale | null }>, showError: (message: string) => void) {
+    this.clearErrors();
     try {
       this.remember((await action()).sale);
     } catch (err) {
-      this.message = explain(err);
+      showError(explain(err));
     }
+  }
+
+  private showLineError(line: OpenSaleLine) {
+    return (message: string) => (this.lineErrors = { ...this.lineErrors, [line.lineId]: message });
   }
 
   private removeLine(line: OpenSaleLine) {
     const sale = this.sale!;
-    return this.run(() => this.services!.sync.request('sale:removeLine', { saleId: sale.saleId, lineId: line.lineId }));
+    return this.run(() => this.services!.sync.request('sale:removeLine', { saleId: sale.saleId, lineId: line.lineId }), this.showLineError(line));
   }
 
   private setQuantity(line: OpenSaleLine, quantity: number) {
     const sale = this.sale!;
     if (quantity < 1) return this.removeLine(line);
-    return this.run(() => this.services!.sync.request('sale:setQuantity', { saleId: sale.saleId, lineId: line.lineId, quantity }));
+    return this.run(
+      () => this.services!.sync.request('sale:setQuantity', { saleId: sale.saleId, lineId: line.lineId, quantity }),
+      this.showLineError(line),
+    );
   }
 
   private setCustomer(customerId: number | null) {
     const sale = this.sale;
     if (!sale) return;
-    return this.run(() => this.services!.sync.request('sale:setCustomer', { saleId: sale.saleId, customerId }));
+    return this.run(() => this.services!.sync.request('sale:setCustomer', { saleId: sale.saleId, customerId }), (m) => (this.customerError = m));
   }
 
   private async voidSale() {
@@ -306,28 +354,54 @@ export class ShCheckout extends LitElement {
       return;
     }
     this.confirmingVoid = false;
-    await this.run(() => this.services!.sync.request('sale:void', { saleId: sale.saleId }));
+    await this.run(() => this.services!.sync.request('sale:void', { saleId: sale.saleId }), (m) => (this.payError = m));
     this.changedNotice = '';
     await this.ensureSale();
     this.scanInput.focus();
   }
 
+  /**
+   * Checks what the cashier can fix before asking the hub: items, serials, the cash given. Returns the
+   * amount to pay, or null (the errors are then shown next to their field).
+   */
+  private checkPayment(sale: OpenSale, method: 'cash' | 'card'): number | null {
+    if (sale.lines.length === 0) {
+      this.payError = SALE_REJECTED.empty!;
+      this.scanInput.focus();
+      return null;
+    }
+    const missing = sale.lines.filter((l) => l.serialMode !== 'none' && (!l.serial || l.lost));
+    if (missing.length > 0) {
+      this.lineErrors = Object.fromEntries(missing.map((l) => [l.lineId, l.lost ? MESSAGES.HOLD_LOST! : SALE_REJECTED.serial_required!]));
+      this.payError = missing.length === 1
+        ? 'One item still needs its serial: see the marked line.'
+        : `${missing.length} items still need their serial: see the marked lines.`;
+      this.focusSerial(missing[0]!.lineId);
+      return null;
+    }
+    if (method === 'card') return sale.totalCents;
+    const typed = this.tenderedInput?.value.trim() ?? '';
+    const given = typed ? parseMoney(typed) : sale.totalCents;
+    if (given === null) {
+      this.payError = 'Type the cash given as an amount, e.g. 20 or 20.50, or leave it empty for the exact total.';
+    } else if (given < sale.totalCents) {
+      this.payError = `The cash given, ${formatCents(given)}, is less than the total of ${formatCents(sale.totalCents)}: `
+        + 'type at least the total, or leave it empty for the exact amount.';
+    } else {
+      return given;
+    }
+    this.tenderedInput?.focus();
+    this.tenderedInput?.select();
+    return null;
+  }
+
   private async complete(method: 'cash' | 'card') {
     const sale = this.sale;
     if (!sale || this.busy) return;
-    let amountCents = sale.totalCents;
-    if (method === 'cash') {
-      const typed = this.tenderedInput?.value.trim() ?? '';
-      const parsed = typed ? parseMoney(typed) : sale.totalCents;
-      if (parsed === null || parsed < sale.totalCents) {
-        this.message = `Cash tendered must cover ${formatCents(sale.totalCents)}.`;
-        this.tenderedInput?.focus();
-        return;
-      }
-      amountCents = parsed;
-    }
+    this.clearErrors();
+    const amountCents = this.checkPayment(sale, method);
+    if (amountCents === null) return;
     this.busy = true;
-    this.message = '';
     // The same sale id on a retry: if the first try completed, the hub answers the same invoice.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -342,9 +416,14 @@ export class ShCheckout extends LitElement {
           await this.services!.sync.ready(30_000).catch(() => undefined);
           continue;
         }
-        this.message = explain(err);
-        const d = (err as RequestError).details as { lineId?: string } | undefined;
-        if (d?.lineId) this.focusSerial(d.lineId);
+        const lineId = lineOfError(err, sale);
+        if (lineId) {
+          this.lineErrors = { ...this.lineErrors, [lineId]: explain(err) };
+          this.payError = 'The sale was not completed: see the marked line.';
+          if (sale.lines.find((l) => l.lineId === lineId)?.serialMode !== 'none') this.focusSerial(lineId);
+        } else {
+          this.payError = `The sale was not completed: ${explain(err)}`;
+        }
         break;
       }
     }
@@ -394,7 +473,7 @@ export class ShCheckout extends LitElement {
             ${editing ? html`<button type="button" @click=${() => this.cancelEditSerial()}>Cancel</button>` : nothing}
           </form>`
         : nothing}
-      ${error ? html`<div class="error" role="alert">${error}</div>` : nothing}
+      ${error ? html`<div class="error" role="alert" data-error="line">${error}</div>` : nothing}
       ${this.pickerFor === line.lineId
         ? html`<div class="picker" role="listbox" aria-label="Available serials">
             ${this.pickerSerials.map((s) => html`<button type="button" class="mono" @click=${() => this.pickSerial(line, s)}>${s}</button>`)}
@@ -442,7 +521,7 @@ export class ShCheckout extends LitElement {
             <input id="scan" aria-label="Scan or search" placeholder="Scan a barcode or serial, or type a part number or name" autocomplete="off" />
             <button class="primary">Add</button>
           </form>
-          ${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}
+          ${this.scanError ? html`<p class="error" role="alert" data-error="scan">${this.scanError}</p>` : nothing}
           ${this.results.length
             ? html`<div class="results">${this.results.map(
                 (p) => html`<button @click=${() => this.addProduct(p)}><span>${p.partNumber} · ${p.name}</span>
@@ -475,11 +554,14 @@ export class ShCheckout extends LitElement {
           <div class="card">
             <sh-customer-picker .selectedId=${sale?.customerId ?? null}
               @sh-customer-picked=${(e: CustomEvent<{ id: number | null }>) => this.setCustomer(e.detail.id)}></sh-customer-picker>
+            ${this.customerError ? html`<p class="error" role="alert" data-error="customer">${this.customerError}</p>` : nothing}
           </div>
           <div class="card pay">
-            <label>Cash tendered<input id="tendered" inputmode="decimal" placeholder=${formatCents(sale?.totalCents ?? 0)}
+            <label>Cash tendered<input id="tendered" inputmode="decimal" autocomplete="off" placeholder=${formatCents(sale?.totalCents ?? 0)}
+              aria-describedby="pay-error" @input=${() => (this.payError = '')}
               @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.complete('cash')} /></label>
-            ${incomplete && sale?.lines.length ? html`<p class="error">Every serialized item needs its serial before payment.</p>` : nothing}
+            ${this.payError ? html`<p class="error" role="alert" id="pay-error" data-error="pay">${this.payError}</p>` : nothing}
+            ${incomplete && sale?.lines.length && !this.payError ? html`<p class="muted">Every serialized item needs its serial before payment.</p>` : nothing}
             <button class="primary" ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('cash')}>Pay cash</button>
             <button ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('card')}>Pay by card</button>
             <button class="danger" ?disabled=${!sale?.lines.length} @click=${() => this.voidSale()}
