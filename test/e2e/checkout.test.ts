@@ -6,6 +6,7 @@
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { createStore, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { until } from '../helpers/live.js';
 import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
 const test = browserSuite('e2e checkout');
@@ -150,6 +151,68 @@ test('errors show next to their field, in words a cashier understands, and clear
   await a.locator('#tendered').fill('100');
   await a.locator('#tendered').press('Enter');
   await a.locator('.receipt').waitFor();
+});
+
+test('a whole sale rung up with the keyboard only: scans, a typed serial, F8, cash, Enter; the next scan starts a new sale', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  await productWithStock(store, { partNumber: 'TAB-1', name: 'Tablet', serialMode: 'enforced', priceCents: 30_000 }, ['TB-001', 'TB-002']);
+  await productWithStock(store, { partNumber: 'DRILL-1', name: 'Drill', serialMode: 'solicit', priceCents: 12_000 }, 3);
+  await productWithStock(store, { partNumber: 'CABLE-1', name: 'Cable', serialMode: 'none', priceCents: 1_000 }, 10);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  /** What has the focus in checkout: a field's id or line, a button's text, or BODY when nothing does. */
+  const focused = () => a.evaluate(() => {
+    const el = document.querySelector('sh-app')!.shadowRoot!.querySelector('sh-checkout')!.shadowRoot!.activeElement as HTMLElement | null;
+    return el ? el.id || el.dataset.line || el.textContent!.trim() || el.tagName : 'BODY';
+  });
+  const typeAndEnter = async (text: string) => {
+    await a.keyboard.type(text, { delay: 5 });
+    await a.keyboard.press('Enter');
+  };
+  assert.is(await focused(), 'scan');
+
+  // an enforced serial scanned: held at once, and the scan box is ready for the next scan
+  await typeAndEnter('tb-001');
+  await a.locator('td.serial .pill.held').waitFor();
+  assert.is(await focused(), 'scan');
+  // a solicit product scanned: its serial field takes the next scan
+  await typeAndEnter('DRILL-1');
+  await a.locator('[data-line-row="L2"]').waitFor();
+  await until(async () => (await focused()) === 'L2', 2000, 'focus on the serial field');
+  await typeAndEnter('dr-77');
+  await a.locator('[data-serial-of="L2"]').waitFor();
+  assert.is(await focused(), 'scan');
+  // F8 goes to the payment (the button says so); the cash given, Enter
+  assert.match(await a.getByRole('button', { name: 'Pay cash' }).innerText(), /F8/);
+  await a.keyboard.press('F8');
+  assert.is(await focused(), 'tendered');
+  await typeAndEnter('500');
+  await a.locator('.receipt').waitFor();
+  const receipt = await a.locator('.receipt').innerText();
+  assert.match(receipt, /S\/N TB-001/);
+  assert.match(receipt, /S\/N DR-77/);
+  assert.match(receipt, /Change\s+\$80\.00/);
+  // the receipt: focus on New sale, not lost on the page
+  await until(async () => (await focused()) === 'New sale', 2000, 'focus on New sale');
+
+  // the next scan, on the receipt, starts the next sale with it
+  await a.keyboard.type('cable-1', { delay: 5 });
+  assert.is(await a.locator('[data-next-scan]').innerText(), 'cable-1');
+  await a.keyboard.press('Enter');
+  await a.locator('[data-line-row]', { hasText: 'Cable' }).waitFor();
+  assert.is(await a.locator('.receipt').count(), 0);
+  assert.is(await a.locator('[data-total]').innerText(), '$10.00');
+  assert.is(await focused(), 'scan');
+
+  // a new customer made at the counter: after "Create and choose" the payment is next
+  await a.getByLabel('Find customer').fill('Kim Keys');
+  await a.getByText('No customer matches').waitFor();
+  await a.getByRole('button', { name: 'New customer' }).press('Enter');
+  await a.getByRole('button', { name: 'Create and choose' }).press('Enter');
+  await a.getByRole('button', { name: 'Remove customer from sale' }).waitFor();
+  await until(async () => (await focused()) === 'tendered', 2000, 'focus on the cash field');
+  await typeAndEnter('10');
+  await a.locator('.receipt').waitFor();
+  await until(async () => (await focused()) === 'New sale', 2000, 'focus on New sale');
 });
 
 test('a register goes offline and back: it resyncs by itself and sees what changed meanwhile', async ({ hub, browser }) => {

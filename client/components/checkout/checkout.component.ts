@@ -3,6 +3,8 @@
  * cannot proceed without it: enforced serials are checked and held at once (or picked from the live list,
  * where other registers' holds show locked), solicit serials are typed. The open sale lives in the hub, so
  * a reload or reconnect finds it again; lines whose hold was lost while away are flagged for a new pick.
+ * Keyboard and scanner first: focus goes where the next scan belongs, F8 goes to the payment (and pays cash
+ * when already there), and a scan on the receipt starts the next sale with it.
  */
 import { consume } from '@lit/context';
 import { LitElement, html, nothing } from 'lit';
@@ -13,7 +15,7 @@ import type { OpenSale, OpenSaleLine } from '../../../protocol/socket.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
 import { SyncController } from '../../controllers/sync-controller.js';
-import { toast } from '../../events/index.js';
+import { toast, type CustomerPickedDetail } from '../../events/index.js';
 import { formatCents, formatDate, formatTimeLeft, parseMoney } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
 import { RequestError } from '../../sync/store-sync.js';
@@ -63,6 +65,9 @@ function lineOfError(err: unknown, sale: OpenSale | null): string | null {
   return typeof d?.line === 'number' ? sale?.lines[d.line]?.lineId ?? null : null;
 }
 
+/** Goes to the payment; pressed there, pays cash. */
+const PAY_KEY = 'F8';
+
 interface LookupMatch {
   serial: string;
   product: Product;
@@ -79,6 +84,7 @@ export class ShCheckout extends LitElement {
 
   @query('#scan') private scanInput!: HTMLInputElement;
   @query('#tendered') private tenderedInput?: HTMLInputElement;
+  @query('[data-new-sale]') private newSaleButton?: HTMLButtonElement;
   @queryAll('input[data-line]') private serialInputs!: NodeListOf<HTMLInputElement>;
 
   @state() private results: Product[] = [];
@@ -96,6 +102,8 @@ export class ShCheckout extends LitElement {
   @state() private changedNotice = '';
 
   @state() private confirmingVoid = false;
+  /** What a scanner (or the cashier) typed on the receipt: the first scan of the next sale. */
+  @state() private nextScan = '';
 
   @state() private ackedSale: OpenSale | null = null;
   private ackedOpen = false;
@@ -106,6 +114,7 @@ export class ShCheckout extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
+    window.addEventListener('keydown', this.handleKeydown);
     this.clock = window.setInterval(() => this.requestUpdate(), 1000);
     this.unsubscribe = this.services?.sync.subscribe((why) => why === 'resync' && this.handleResync()) ?? null;
     void this.ensureSale();
@@ -113,6 +122,7 @@ export class ShCheckout extends LitElement {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
+    window.removeEventListener('keydown', this.handleKeydown);
     clearInterval(this.clock);
     this.unsubscribe?.();
   }
@@ -173,10 +183,57 @@ export class ShCheckout extends LitElement {
     }
   }
 
-  /** One entry point for the scan field: a part number, a serial, or words of a product name. */
-  private async handleScan(e: SubmitEvent) {
+  /** F8 to pay; on the receipt, keys typed anywhere but in a field are the next sale's first scan. */
+  private handleKeydown = (e: KeyboardEvent) => {
+    const path = e.composedPath();
+    // the serial lookup dialog (F2) and other fields keep their keys
+    if (path.some((el) => el instanceof HTMLDialogElement && el.open)) return;
+    if (this.invoice) {
+      const inField = path[0] instanceof HTMLInputElement || path[0] instanceof HTMLTextAreaElement || path[0] instanceof HTMLSelectElement;
+      if (inField || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'Enter' && this.nextScan.trim()) {
+        e.preventDefault(); // not also a click on the focused "New sale"
+        void this.newSale(this.nextScan);
+      } else if (e.key.length === 1 && !(e.key === ' ' && !this.nextScan)) {
+        e.preventDefault();
+        this.nextScan += e.key;
+      } else if (e.key === 'Backspace' && this.nextScan) {
+        e.preventDefault();
+        this.nextScan = this.nextScan.slice(0, -1);
+      } else if (e.key === 'Escape') {
+        this.nextScan = '';
+      }
+      return;
+    }
+    if (e.key === PAY_KEY) {
+      e.preventDefault();
+      const input = this.tenderedInput;
+      if (!input) return;
+      if (this.shadowRoot?.activeElement === input) void this.complete('cash');
+      else {
+        input.focus();
+        input.select();
+      }
+    }
+  };
+
+  private handleScan(e: SubmitEvent) {
     e.preventDefault();
-    const text = this.scanInput.value.trim();
+    return this.scan(this.scanInput.value);
+  }
+
+  private handleCustomerPicked(e: CustomEvent<CustomerPickedDetail>) {
+    void this.setCustomer(e.detail.id);
+    // a customer chosen: the payment is next (set now, before the picker redraws without the focused field)
+    if (e.detail.id !== null) {
+      this.tenderedInput?.focus();
+      this.tenderedInput?.select();
+    }
+  }
+
+  /** One entry point for the scan field: a part number, a serial, or words of a product name. */
+  private async scan(raw: string) {
+    const text = raw.trim();
     if (!text || !this.services) return;
     this.clearErrors();
     this.results = [];
@@ -407,9 +464,13 @@ export class ShCheckout extends LitElement {
       try {
         const r = await this.services!.sync.request('sale:complete', { saleId: sale.saleId, payments: [{ method, amountCents }] });
         this.invoice = r.invoice;
+        this.nextScan = '';
         this.remember(null);
         this.changedNotice = '';
         toast(this, `Sale ${r.invoice.number} completed`, 'success');
+        // the receipt: Enter starts the next sale, and so does the next scan (handleKeydown)
+        await this.updateComplete;
+        this.newSaleButton?.focus();
         break;
       } catch (err) {
         if (err instanceof RequestError && err.code === 'TIMEOUT' && attempt < 2) {
@@ -430,12 +491,18 @@ export class ShCheckout extends LitElement {
     this.busy = false;
   }
 
-  private async newSale() {
+  /** Leaves the receipt for a new sale; `firstScan` (typed on the receipt) is scanned into it. */
+  private async newSale(firstScan = '') {
     this.invoice = null;
+    this.nextScan = '';
     this.remember(null);
     await this.ensureSale();
     await this.updateComplete;
     this.scanInput?.focus();
+    if (firstScan.trim()) {
+      this.scanInput.value = firstScan.trim();
+      await this.scan(firstScan);
+    }
   }
 
   private renderSerialCell(line: OpenSaleLine) {
@@ -503,8 +570,11 @@ export class ShCheckout extends LitElement {
       </table>
       <div class="row no-print" style="margin-top:1rem">
         <button @click=${() => window.print()}>Print</button>
-        <button class="primary" @click=${() => this.newSale()}>New sale</button>
+        <button class="primary" data-new-sale @click=${() => this.newSale()}>New sale</button>
       </div>
+      <p class="muted no-print next-scan" role="status">${this.nextScan
+        ? html`Next sale: <span class="mono" data-next-scan>${this.nextScan}</span> (Enter to start it, Escape to clear)`
+        : 'Scan the next item to start a new sale.'}</p>
     </div>`;
   }
 
@@ -552,8 +622,7 @@ export class ShCheckout extends LitElement {
             <div class="total" data-total>${formatCents(sale?.totalCents ?? 0)}</div>
           </div>
           <div class="card">
-            <sh-customer-picker .selectedId=${sale?.customerId ?? null}
-              @sh-customer-picked=${(e: CustomEvent<{ id: number | null }>) => this.setCustomer(e.detail.id)}></sh-customer-picker>
+            <sh-customer-picker .selectedId=${sale?.customerId ?? null} @sh-customer-picked=${this.handleCustomerPicked}></sh-customer-picker>
             ${this.customerError ? html`<p class="error" role="alert" data-error="customer">${this.customerError}</p>` : nothing}
           </div>
           <div class="card pay">
@@ -562,7 +631,8 @@ export class ShCheckout extends LitElement {
               @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.complete('cash')} /></label>
             ${this.payError ? html`<p class="error" role="alert" id="pay-error" data-error="pay">${this.payError}</p>` : nothing}
             ${incomplete && sale?.lines.length && !this.payError ? html`<p class="muted">Every serialized item needs its serial before payment.</p>` : nothing}
-            <button class="primary" ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('cash')}>Pay cash</button>
+            <button class="primary" ?disabled=${!sale?.lines.length || incomplete || this.busy} aria-keyshortcuts=${PAY_KEY}
+              @click=${() => this.complete('cash')}>Pay cash <kbd>${PAY_KEY}</kbd></button>
             <button ?disabled=${!sale?.lines.length || incomplete || this.busy} @click=${() => this.complete('card')}>Pay by card</button>
             <button class="danger" ?disabled=${!sale?.lines.length} @click=${() => this.voidSale()}
               @blur=${() => (this.confirmingVoid = false)}>${this.confirmingVoid ? 'Tap again to void: serials go back to stock' : 'Void sale'}</button>
