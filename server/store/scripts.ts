@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
-import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import type { Alert, Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
 import { dataNodes } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
@@ -292,13 +292,15 @@ export class Scripts {
     sale: Actor & {
       saleId: string;
       payments: { method: 'cash' | 'card'; amountCents: number }[];
+      /** The store keeps this many alerts (a solicit serial sold again adds one). */
+      alertsKept?: number;
     } & (
       | { fromOpenSale?: never; customerId: number | null; lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[] }[] }
       | { fromOpenSale: true }
     ),
   ) {
     const r = await this.run('completeSale', storeId, JSON.stringify({ ...sale, storeId }));
-    return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean };
+    return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean, alerts: arr<Alert>(r.alerts) };
   }
 
   async returnSale(

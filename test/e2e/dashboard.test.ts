@@ -108,6 +108,45 @@ test('sales made while the dashboard was offline show once it is back: sales tod
   assert.ok(await page.evaluate(() => (document.querySelector('sh-app') as unknown as { services: { sync: StoreSync } }).services.sync.lastResync?.reconnected));
 });
 
+test('alerts a supervisor sees, also after a reload: a solicit serial sold twice (raised by the hub), a hold older than the set time', async ({ hub, browser, open }) => {
+  const store = await createStore(hub);
+  const saw = await productWithStock(store, { partNumber: 'SAW-A', name: 'Saw A', serialMode: 'solicit', priceCents: 5_000 }, 5);
+  const phone = await productWithStock(store, { partNumber: 'PH-A', name: 'Phone A', serialMode: 'enforced', priceCents: 20_000 }, ['H-1']);
+  const sell = (c: typeof store.cashier, serial: string) => c.post('/api/sales', {
+    saleId: crypto.randomUUID(), lines: [{ productId: saw.id, quantity: 1, serials: [{ serial }] }], payments: [{ method: 'card', amountCents: 5_000 }],
+  });
+  // before the dashboard is open: the hub keeps the alert
+  assert.is((await sell(store.cashier, 'TWICE-1')).status, 200);
+  assert.is((await sell(store.cashier2, 'twice-1')).status, 200);
+
+  const page = await (await registerContext(browser)).newPage();
+  await page.clock.install();
+  await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
+  await page.goto(`${hub.url}/#/dashboard`);
+  const repeat = page.locator('[data-alert=solicit_repeat]');
+  await repeat.first().waitFor({ timeout: 5000 });
+  assert.match(await repeat.first().innerText(), /Serial TWICE-1 of SAW-A \(Saw A\) was sold again on invoice #2 at Register 2: it was already sold on invoice #1/);
+  await page.reload();
+  await repeat.first().waitFor({ timeout: 5000 });
+  assert.is(await repeat.count(), 1, 'once, after a reload too');
+  // and live, while it is open
+  assert.is((await sell(store.cashier, 'TWICE-1')).status, 200);
+  await until(async () => (await repeat.count()) === 2, 3000, 'the live alert');
+  assert.match(await repeat.first().innerText(), /invoice #3 at Register 1/);
+
+  // a hold: no alert until it is older than the set time (10 minutes)
+  const a = connectRegister(hub.url, store.cashier.token!);
+  open.push(a);
+  await a.ready();
+  const sale = (await a.request('sale:open', {})).sale;
+  await a.request('sale:addLine', { saleId: sale.saleId, productId: phone.id, serial: 'H-1' });
+  await page.locator('[data-hold="H-1"]').waitFor({ timeout: 3000 });
+  assert.is(await page.locator('[data-alert=hold_old]').count(), 0);
+  await page.clock.setSystemTime(Date.now() + 11 * 60_000);
+  await page.locator('[data-alert=hold_old]').waitFor({ timeout: 3000 });
+  assert.match(await page.locator('[data-alert=hold_old]').innerText(), /Serial H-1 held at Register 1 for 11 min/);
+});
+
 test('a cashier cannot open the dashboard or call its actions', async ({ hub, browser, open }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'enforced' }, ['X-1']);

@@ -62,7 +62,7 @@ export class ShDashboard extends LitElement {
   /** Events heard while the summary loads: folded into it once it arrives (those after its seq). */
   private heardWhileLoading: StoreEvent[] | null = null;
   private unsubscribe: (() => void) | null = null;
-  private readonly onAlert = (a: Alert) => this.pushAlert({ kind: 'serial_conflict', message: a.message, at: a.at });
+  private readonly onAlert = (a: Alert) => this.pushAlert({ kind: a.kind, message: a.message, at: a.at });
 
   override connectedCallback() {
     super.connectedCallback();
@@ -113,6 +113,7 @@ export class ShDashboard extends LitElement {
   }
 
   private pushAlert(a: ShownAlert) {
+    if (this.pushed.some((p) => p.at === a.at && p.message === a.message)) return; // also in a reloaded summary
     this.pushed = [a, ...this.pushed].slice(0, MAX_ALERTS);
   }
 
@@ -129,10 +130,7 @@ export class ShDashboard extends LitElement {
       s.salesPerHour[hour]!.count++;
       s.salesPerHour[hour]!.totalCents += d.totalCents as number;
       s.salesPerHour = [...s.salesPerHour];
-      for (const r of d.repeatedSolicitSerials as { productId: number; serial: string }[]) {
-        const p = this.services!.sync.state.products.get(r.productId);
-        this.pushAlert({ kind: 'solicit_repeat', at: Date.now(), message: `Serial ${r.serial} of ${p?.partNumber ?? r.productId} was sold again (typed at the register): a typo or fraud?` });
-      }
+      // a solicit serial sold again comes as an alert from the hub (kept there, so a reload shows it too)
     }
     if (ev.type === 'sale_completed' || ev.type === 'return_completed' || ev.type === 'stock_received') {
       s.feed = [ev, ...s.feed].slice(0, FEED_LENGTH);

@@ -22,7 +22,7 @@ local K = {
   terminals = P .. 'terminals',        -- hash: terminal id -> terminal json
   terminalTokens = P .. 'termtok',     -- hash: sha256(device token) -> terminal id
   presence = P .. 'presence',          -- hash: terminal id -> presence json {online, since, lastSeen, hub, staffId}
-  alerts = P .. 'alerts',              -- list: the latest supervisor alerts (json, newest first; written by the hub)
+  alerts = P .. 'alerts',              -- list: the latest supervisor alerts (json, newest first; by the hub and completeSale)
 }
 local function productKey(pid) return P .. 'product:' .. pid end      -- hash: the product's fields
 local function inStockKey(pid) return P .. 'in:' .. pid end           -- zset (lex, score 0): serials in stock
