@@ -147,6 +147,37 @@ test('alerts a supervisor sees, also after a reload: a solicit serial sold twice
   assert.match(await page.locator('[data-alert=hold_old]').innerText(), /Serial H-1 held at Register 1 for 11 min/);
 });
 
+test('registers are online, reconnecting while their grace period runs (holds kept), then offline', async ({ browser, open }) => {
+  const hub = await startTestHub({ HOLD_LEASE_MS: '4000' });
+  try {
+    const store = await createStore(hub);
+    const phone = await productWithStock(store, { partNumber: 'PH-G', name: 'Phone G', serialMode: 'enforced' }, ['G-1']);
+    const a = connectRegister(hub.url, store.cashier.token!);
+    open.push(a);
+    await a.ready();
+    const sale = (await a.request('sale:open', {})).sale;
+    await a.request('sale:addLine', { saleId: sale.saleId, productId: phone.id, serial: 'G-1' });
+
+    const page = await (await registerContext(browser)).newPage();
+    await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
+    await page.goto(`${hub.url}/#/dashboard`);
+    const status = page.locator(`[data-register="${store.terminals[0]!.id}"] [data-status]`);
+    await until(async () => (await status.getAttribute('data-status')) === 'online', 5000, 'online');
+    assert.is(await page.locator(`[data-register="${store.terminals[1]!.id}"] [data-status]`).getAttribute('data-status'), 'offline', 'never seen: offline');
+
+    // the register drops off: reconnecting while its holds are kept, offline once the grace period is over
+    a.close();
+    await until(async () => (await status.getAttribute('data-status')) === 'reconnecting', 3000, 'reconnecting');
+    assert.match(await status.innerText(), /reconnecting/);
+    assert.match(await page.locator('[data-kpi=reconnecting]').innerText(), /1 reconnecting/);
+    assert.is(await page.locator('[data-hold="G-1"]').count(), 1, 'its hold is still kept');
+    await until(async () => (await status.getAttribute('data-status')) === 'offline', 8000, 'offline after the grace period');
+    await page.locator('[data-hold="G-1"]').waitFor({ state: 'detached', timeout: 3000 });
+  } finally {
+    await hub.close();
+  }
+});
+
 test('a cashier cannot open the dashboard or call its actions', async ({ hub, browser, open }) => {
   const store = await createStore(hub);
   const p = await productWithStock(store, { serialMode: 'enforced' }, ['X-1']);

@@ -765,4 +765,23 @@ test('a solicit serial sold again raises a supervisor alert, kept with the sale 
   }
 });
 
+test('GET /api/dashboard: sold today per product and hour, the feed, the Redis clock and the hold lease', async ({ hub, short }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);
+  const since = Date.now() - 60_000;
+  const sold = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [{ productId: p.id, quantity: 3 }], payments: cash(750) });
+  assert.is(sold.status, 200, JSON.stringify(sold.body));
+  const before = Date.now();
+  const r = await store.supervisor.get(`/api/dashboard?since=${since}`);
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.soldByProduct, { [p.id]: 3 });
+  assert.equal(r.body.salesPerHour.map((h: { count: number; totalCents: number }) => [h.count, h.totalCents]), [[1, 750]]);
+  assert.is(r.body.feed[0].type, 'sale_completed');
+  // the clock holds and presence use (Redis, here on this machine), and the lease that is also the grace period
+  assert.ok(Math.abs(r.body.now - before) < 5_000, `now ${r.body.now} vs ${before}`);
+  assert.is(r.body.holdLeaseMs, 120_000);
+  const other = await createStore(short);
+  assert.is((await other.supervisor.get(`/api/dashboard?since=${since}`)).body.holdLeaseMs, 1_000);
+});
+
 test.run();

@@ -10,13 +10,14 @@ import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
 import type { StoreEvent } from '../../../protocol/events.js';
 import type { DashboardSummary, Hold, Product } from '../../../protocol/schemas.js';
-import type { Alert } from '../../../protocol/socket.js';
+import type { Alert, Presence } from '../../../protocol/socket.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
 import { SyncController } from '../../controllers/sync-controller.js';
 import { navigate, toast } from '../../events/index.js';
 import { formatCents, formatDateTime, formatTimeLeft } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
+import { HubClock } from '../../sync/hub-clock.js';
 import { dashboardStyles } from './dashboard.styles.js';
 
 const PAGE = 25;
@@ -27,6 +28,19 @@ const DEFAULT_OLD_HOLD_MINUTES = 10;
 
 /** When this browser's supervisor last cleared the alerts (ms). */
 const ALERTS_CLEARED_KEY = 'serialhub.alertsClearedAt';
+
+/** online: connected; reconnecting: gone, but inside its grace period (its holds are kept); offline: gone. */
+export type RegisterStatus = 'online' | 'reconnecting' | 'offline';
+
+/**
+ * A register's status from its presence: a register that disconnected keeps its holds for one lease
+ * (HOLD_LEASE_MS, from GET /api/dashboard) from the moment it went offline (`since`, Redis clock).
+ */
+export function registerStatus(t: Presence, hubNow: number, leaseMs: number | null): RegisterStatus {
+  if (t.online) return 'online';
+  if (!t.lastSeen || leaseMs === null) return 'offline';
+  return hubNow - t.since < leaseMs ? 'reconnecting' : 'offline';
+}
 
 interface ShownAlert {
   kind: 'serial_conflict' | 'solicit_repeat' | 'hold_old' | 'offline_sale';
@@ -45,7 +59,10 @@ export class ShDashboard extends LitElement {
 
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
-  private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleEvent(ev));
+  private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => {
+    this.clock.learn(ev, replayed);
+    this.handleEvent(ev);
+  });
 
   @state() private summary: DashboardSummary | null = null;
   @state() private pushed: ShownAlert[] = [];
@@ -58,7 +75,9 @@ export class ShDashboard extends LitElement {
   @state() private oldHoldMinutes = DEFAULT_OLD_HOLD_MINUTES;
   @state() private error = '';
 
-  private clock = 0;
+  private ticker = 0;
+  /** The hub's time, estimated: hold ages and presence are measured against it, not the device's clock. */
+  private readonly clock = new HubClock();
   /** Events heard while the summary loads: folded into it once it arrives (those after its seq). */
   private heardWhileLoading: StoreEvent[] | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -66,7 +85,7 @@ export class ShDashboard extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.clock = window.setInterval(() => this.requestUpdate(), 1000);
+    this.ticker = window.setInterval(() => this.requestUpdate(), 1000);
     const sync = this.services?.sync;
     sync?.socket.on('alert', this.onAlert);
     this.unsubscribe = sync?.subscribe((why) => {
@@ -77,7 +96,7 @@ export class ShDashboard extends LitElement {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
-    clearInterval(this.clock);
+    clearInterval(this.ticker);
     this.services?.sync.socket.off('alert', this.onAlert);
     this.unsubscribe?.();
   }
@@ -90,6 +109,7 @@ export class ShDashboard extends LitElement {
       if (this.heardWhileLoading !== heard) return; // a newer load is on its way
       this.heardWhileLoading = null;
       this.summary = summary;
+      this.clock.learnNow(summary.now, summary.holdLeaseMs);
       for (const ev of heard) this.handleEvent(ev);
       // Alerts raised before this page opened (kept by the hub), after the last Clear on this browser.
       const cleared = Number(localStorage.getItem(ALERTS_CLEARED_KEY) ?? 0);
@@ -198,12 +218,16 @@ export class ShDashboard extends LitElement {
   private renderKpis(products: Product[]) {
     const st = this.services!.sync.state;
     const sales = this.summary?.salesPerHour.reduce((a, b) => ({ count: a.count + b.count, total: a.total + b.totalCents }), { count: 0, total: 0 });
-    const online = [...st.terminals.values()].filter((t) => t.online).length;
+    const now = this.clock.now();
+    const statuses = [...st.terminals.values()].map((t) => registerStatus(t, now, this.clock.leaseMs));
+    const online = statuses.filter((s) => s === 'online').length;
+    const reconnecting = statuses.filter((s) => s === 'reconnecting').length;
     const low = products.filter((p) => p.lowStockThreshold > 0 && p.stock - p.held <= p.lowStockThreshold).length;
     return html`<div class="kpis">
       <div class="card kpi"><div class="muted">Sales today</div><div class="value" data-kpi="sales">${sales?.count ?? '…'}</div><div class="muted">${formatCents(sales?.total ?? 0)}</div></div>
       <div class="card kpi"><div class="muted">Serials held</div><div class="value" data-kpi="holds">${st.holds.size}</div></div>
-      <div class="card kpi"><div class="muted">Registers online</div><div class="value" data-kpi="online">${online} / ${st.terminals.size}</div></div>
+      <div class="card kpi"><div class="muted">Registers online</div><div class="value" data-kpi="online">${online} / ${st.terminals.size}</div>
+        ${reconnecting ? html`<div class="muted" data-kpi="reconnecting">${reconnecting} reconnecting</div>` : nothing}</div>
       <div class="card kpi"><div class="muted">Low stock</div><div class="value" data-kpi="low">${low}</div></div>
     </div>`;
   }
@@ -224,6 +248,7 @@ export class ShDashboard extends LitElement {
 
   private renderRegisters() {
     const st = this.services!.sync.state;
+    const now = this.clock.now();
     return html`<div class="card">
       <h3><span class="grow">Registers</span></h3>
       <table>
@@ -231,9 +256,12 @@ export class ShDashboard extends LitElement {
         <tbody>
           ${[...st.terminals.values()].map((t) => {
             const sale = st.openSales.get(t.terminalId);
+            const status = registerStatus(t, now, this.clock.leaseMs);
+            const graceLeft = status === 'reconnecting' ? t.since + this.clock.leaseMs! - now : 0;
             return html`<tr data-register=${t.terminalId}>
               <td>${t.name}</td>
-              <td><span class="status ${t.online ? 'online' : ''}"><i></i>${t.online ? 'online' : 'offline'}</span></td>
+              <td><span class="status ${status}" data-status=${status}
+                title=${status === 'reconnecting' ? `Its holds are kept for ${formatTimeLeft(graceLeft)} more` : ''}><i></i>${status}</span></td>
               <td>${t.staffId ?? '—'}</td>
               <td>${sale && sale.lines.length ? html`${sale.lines.length} line(s) · ${formatCents(sale.totalCents)}` : '—'}</td>
               <td class="muted">${t.lastSeen ? formatDateTime(t.lastSeen) : '—'}</td>

@@ -25,7 +25,7 @@ import {
 import { MODE_LABEL } from '../product-picker/product-picker.component.js';
 import type { ShProductSerials } from '../product-serials/product-serials.component.js';
 import type { SerialsEnteredEvent } from '../serial-entry/serial-entry.component.js';
-import { HubClock } from './hub-clock.js';
+import { HubClock } from '../../sync/hub-clock.js';
 import { productDetailStyles } from './product-detail.styles.js';
 import { downloadText, serialsCsv, type ExportStatus } from './serial-export.js';
 
@@ -74,7 +74,7 @@ export class ShProductDetail extends LitElement {
 
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
-  private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleStoreEvent(ev));
+  private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => this.handleStoreEvent(ev, replayed));
 
   @query('sh-product-serials') private serialList?: ShProductSerials;
 
@@ -154,8 +154,8 @@ export class ShProductDetail extends LitElement {
 
   // ---- handlers
 
-  private handleStoreEvent(ev: StoreEvent) {
-    this.clock.learn(ev);
+  private handleStoreEvent(ev: StoreEvent, replayed: boolean) {
+    this.clock.learn(ev, replayed);
     if (!LIST_EVENTS.has(ev.type) || !touchesProduct(ev, this.productId)) return;
     if (ev.type === 'product_updated') this.fetched = (ev.data as { product: Product }).product;
     clearTimeout(this.refreshTimer);
