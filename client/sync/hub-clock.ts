@@ -10,6 +10,7 @@ import type { Hold } from '../../protocol/schemas.js';
 export class HubClock {
   /** Hub time minus device time, in ms; 0 until the hub taught us better. */
   private offset = 0;
+  private learned = false;
   /** The hold lease length, learned from a new hold or told by the hub. */
   private lease: number | null = null;
 
@@ -20,6 +21,7 @@ export class HubClock {
       const hold = (ev.data as { hold: Hold }).hold;
       this.offset = hold.heldAt - Date.now();
       this.lease = hold.expiresAt - hold.heldAt;
+      this.learned = true;
     } else if (ev.type === 'holds_renewed' && this.lease !== null) {
       this.offset = (ev.data as { expiresAt: number }).expiresAt - this.lease - Date.now();
     }
@@ -28,12 +30,18 @@ export class HubClock {
   /** Learns the hub's time from an answer that carries it (and the lease, when it does). */
   learnNow(hubNow: number, leaseMs?: number) {
     this.offset = hubNow - Date.now();
+    this.learned = true;
     if (leaseMs !== undefined) this.lease = leaseMs;
   }
 
   /** The hub's time now, estimated. */
   now(): number {
     return Date.now() + this.offset;
+  }
+
+  /** Whether the hub's time was learned yet (until then `now()` is the device's clock). */
+  get known(): boolean {
+    return this.learned;
   }
 
   /** The hold lease (a disconnected register's grace period), once known. */

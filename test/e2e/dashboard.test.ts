@@ -159,8 +159,15 @@ test('registers are online, reconnecting while their grace period runs (holds ke
     await a.request('sale:addLine', { saleId: sale.saleId, productId: phone.id, serial: 'G-1' });
 
     const page = await (await registerContext(browser)).newPage();
+    // this screen's clock is half an hour slow: ages and time left still come out right (the hub's clock)
+    await page.clock.install({ time: Date.now() - 30 * 60_000 });
     await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
     await page.goto(`${hub.url}/#/dashboard`);
+    await until(async () => (await page.locator('[data-kpi=sales]').innerText()) === '0', 5000, 'the summary');
+    const held = await page.locator('[data-hold="G-1"]').innerText();
+    assert.match(held, /\t\ds\t/, `age in seconds, not half an hour: ${held}`);
+    assert.not.match(held, /expired|30m/);
+    assert.is(await page.locator('[data-alert=hold_old]').count(), 0);
     const status = page.locator(`[data-register="${store.terminals[0]!.id}"] [data-status]`);
     await until(async () => (await status.getAttribute('data-status')) === 'online', 5000, 'online');
     assert.is(await page.locator(`[data-register="${store.terminals[1]!.id}"] [data-status]`).getAttribute('data-status'), 'offline', 'never seen: offline');
@@ -173,6 +180,18 @@ test('registers are online, reconnecting while their grace period runs (holds ke
     assert.is(await page.locator('[data-hold="G-1"]').count(), 1, 'its hold is still kept');
     await until(async () => (await status.getAttribute('data-status')) === 'offline', 8000, 'offline after the grace period');
     await page.locator('[data-hold="G-1"]').waitFor({ state: 'detached', timeout: 3000 });
+
+    // Unpair asks first
+    const row = page.locator(`[data-register="${store.terminals[0]!.id}"]`);
+    await row.getByRole('button', { name: 'Unpair' }).click();
+    await row.getByText('Unpair Register 1? It must be paired again').waitFor();
+    await row.getByRole('button', { name: 'Keep' }).click();
+    const revoked = async () => (await store.supervisor.get('/api/terminals')).body.items.filter((t: { revokedAt?: number }) => t.revokedAt).length;
+    assert.is(await revoked(), 0, 'kept');
+    await row.getByRole('button', { name: 'Unpair' }).click();
+    await row.getByRole('button', { name: 'Yes, unpair' }).click();
+    await row.waitFor({ state: 'detached', timeout: 3000 });
+    assert.is(await revoked(), 1);
   } finally {
     await hub.close();
   }

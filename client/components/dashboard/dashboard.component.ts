@@ -72,6 +72,8 @@ export class ShDashboard extends LitElement {
   @state() private releasing: string | null = null;
   @state() private releaseError = '';
   @state() private pairingCode: { code: string; terminalName: string; expiresAt: number } | null = null;
+  /** The register whose Unpair waits for a second, confirming tap. */
+  @state() private confirmingUnpair: string | null = null;
   @state() private oldHoldMinutes = DEFAULT_OLD_HOLD_MINUTES;
   @state() private error = '';
 
@@ -128,7 +130,7 @@ export class ShDashboard extends LitElement {
   }
 
   private clearAlerts() {
-    localStorage.setItem(ALERTS_CLEARED_KEY, String(Date.now()));
+    localStorage.setItem(ALERTS_CLEARED_KEY, String(this.clock.now())); // compared with alerts' hub times
     this.pushed = [];
   }
 
@@ -145,7 +147,7 @@ export class ShDashboard extends LitElement {
     const d = ev.data as Record<string, any>;
     if (ev.type === 'sale_completed') {
       for (const l of d.lines as { productId: number; quantity: number }[]) s.soldByProduct[l.productId] = (s.soldByProduct[l.productId] ?? 0) + l.quantity;
-      const hour = Math.floor((Date.now() - s.since) / 3_600_000);
+      const hour = Math.floor((this.clock.now() - s.since) / 3_600_000);
       while (s.salesPerHour.length <= hour) s.salesPerHour.push({ at: s.since + s.salesPerHour.length * 3_600_000, count: 0, totalCents: 0 });
       s.salesPerHour[hour]!.count++;
       s.salesPerHour[hour]!.totalCents += d.totalCents as number;
@@ -165,9 +167,9 @@ export class ShDashboard extends LitElement {
   /** Alerts computed from the live state every second, plus the pushed ones. */
   private alerts(): ShownAlert[] {
     const st = this.services!.sync.state;
-    const now = Date.now();
+    const now = this.clock.now();
     const computed: ShownAlert[] = [];
-    for (const h of st.holds.values()) {
+    for (const h of this.clock.known ? st.holds.values() : []) {
       if (now - h.heldAt > this.oldHoldMinutes * 60_000) {
         computed.push({ kind: 'hold_old', at: h.heldAt, message: `Serial ${h.serial} held at ${this.terminalName(h.terminalId)} for ${Math.floor((now - h.heldAt) / 60_000)} min` });
       }
@@ -207,6 +209,7 @@ export class ShDashboard extends LitElement {
   }
 
   private async unpair(terminalId: string) {
+    this.confirmingUnpair = null;
     try {
       await this.services!.api.delete(`/api/terminals/${encodeURIComponent(terminalId)}`);
       toast(this, `${this.terminalName(terminalId)} unpaired`, 'success');
@@ -265,7 +268,13 @@ export class ShDashboard extends LitElement {
               <td>${t.staffId ?? '—'}</td>
               <td>${sale && sale.lines.length ? html`${sale.lines.length} line(s) · ${formatCents(sale.totalCents)}` : '—'}</td>
               <td class="muted">${t.lastSeen ? formatDateTime(t.lastSeen) : '—'}</td>
-              <td><button class="danger" @click=${() => this.unpair(t.terminalId)}>Unpair</button></td>
+              <td>${this.confirmingUnpair === t.terminalId
+                ? html`<div class="row confirm" role="group" aria-label="Unpair ${t.name}?">
+                    <span>Unpair ${t.name}? It must be paired again with a new code.</span>
+                    <button class="danger" @click=${() => this.unpair(t.terminalId)}>Yes, unpair</button>
+                    <button @click=${() => (this.confirmingUnpair = null)}>Keep</button>
+                  </div>`
+                : html`<button class="danger" @click=${() => (this.confirmingUnpair = t.terminalId)}>Unpair</button>`}</td>
             </tr>`;
           })}
         </tbody>
@@ -276,7 +285,7 @@ export class ShDashboard extends LitElement {
       </form>
       ${this.pairingCode
         ? html`<p>Pairing code for <strong>${this.pairingCode.terminalName}</strong>: <span class="code" data-pairing-code>${this.pairingCode.code}</span>
-            <span class="muted">(valid ${formatTimeLeft(this.pairingCode.expiresAt - Date.now())})</span></p>`
+            <span class="muted">(valid ${formatTimeLeft(this.pairingCode.expiresAt - this.clock.now())})</span></p>`
         : nothing}
     </div>`;
   }
@@ -286,7 +295,7 @@ export class ShDashboard extends LitElement {
     const holds = [...st.holds.values()].sort((a, b) => a.heldAt - b.heldAt);
     const pages = Math.max(1, Math.ceil(holds.length / PAGE));
     const page = Math.min(this.holdPage, pages - 1);
-    const now = Date.now();
+    const now = this.clock.now();
     return html`<div class="card wide">
       <h3><span class="grow">Holds (${holds.length})</span></h3>
       <table>
@@ -300,8 +309,8 @@ export class ShDashboard extends LitElement {
               <td>${p?.partNumber ?? h.productId}</td>
               <td>${this.terminalName(h.terminalId)}</td>
               <td>${h.staffId}</td>
-              <td>${formatTimeLeft(now - h.heldAt)}</td>
-              <td>${formatTimeLeft(h.expiresAt - now)}</td>
+              <td>${this.clock.known ? formatTimeLeft(now - h.heldAt) : '…'}</td>
+              <td>${this.clock.known ? formatTimeLeft(h.expiresAt - now) : '…'}</td>
               <td>${this.releasing === key
                 ? html`<form class="row" @submit=${(e: SubmitEvent) => {
                     e.preventDefault();
