@@ -167,10 +167,15 @@ export class CatalogService {
       serials = serials.slice(0, q.limit);
     }
     const info = serials.length ? await redis.hmget(k.soldInfo, ...serials.map((s) => `${productId}:${s}`)) : [];
-    return {
-      items: serials.map((serial, i) => ({ serial, ...(info[i] ? (JSON.parse(info[i]!) as object) : {}) })),
-      nextCursor,
-    };
+    const items = serials.map((serial, i) => ({ serial, ...(info[i] ? (JSON.parse(info[i]!) as { saleId?: string; invoiceNumber?: number }) : {}) }));
+    // Serials sold before the invoice number was kept with them: read it from their invoices (once per page).
+    const older = [...new Set(items.filter((i) => i.saleId && i.invoiceNumber === undefined).map((i) => i.saleId!))];
+    if (older.length) {
+      const invoices = await redis.mget(...older.map((id) => k.invoice(id)));
+      const numbers = new Map(older.map((id, n) => [id, invoices[n] ? (JSON.parse(invoices[n]!) as Invoice).number : undefined]));
+      for (const item of items) if (item.saleId && item.invoiceNumber === undefined) item.invoiceNumber = numbers.get(item.saleId);
+    }
+    return { items, nextCursor };
   }
 
   async createCustomer(caller: Caller, c: { name: string; phone?: string; email?: string }): Promise<Customer> {

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { isErrorCode } from '../../protocol/errors.js';
-import type { Alert, Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import type { Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, Snapshot, StoreEvent } from '../../protocol/index.js';
+import type { Alert } from '../../protocol/socket.js';
 import { dataNodes } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
@@ -98,6 +99,8 @@ export interface ReceiptRecord {
 export interface ReturnRecord {
   returnId: string;
   saleId: string;
+  /** The returned invoice's number (absent on returns recorded before it was kept). */
+  invoiceNumber?: number;
   terminalId: string;
   staffId: string;
   reason?: string;

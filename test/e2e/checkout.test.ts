@@ -67,6 +67,9 @@ test('register A picks a serial; register B sees it locked within a second and c
   assert.match(receipt, /S\/N SN-AAA/);
   assert.match(receipt, /warranty until/);
   assert.match(receipt, /Change/);
+  // people by name: the cashier's own, and the customer's
+  assert.match(receipt, /served by Cal/);
+  await a.locator('.receipt [data-receipt-customer]', { hasText: 'Wanda Buyer' }).waitFor();
   await screenshot(a, 'receipt');
   const sold = await store.supervisor.get(`/api/products/${phone.id}/serials?status=sold`);
   assert.equal(sold.body.items.map((i: { serial: string }) => i.serial), ['SN-AAA']);

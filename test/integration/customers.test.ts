@@ -50,7 +50,7 @@ async function sell(
     payments: [{ method: 'cash', amountCents: product.priceCents }],
   });
   assert.is(sale.status, 200, JSON.stringify(sale.body));
-  return sale.body.invoice as { saleId: string; completedAt: number; lines: { warrantyEndsAt?: number }[] };
+  return sale.body.invoice as { saleId: string; number: number; completedAt: number; lines: { warrantyEndsAt?: number }[] };
 }
 
 async function lookup(c: Client, raw: string) {
@@ -380,7 +380,7 @@ test('warranty: a sold serial of a warranty product is under warranty, with its 
   assert.is(m.state, 'sold');
   assert.is(m.product.warrantyReminder, true);
   assert.equal(m.sale, {
-    saleId: inv.saleId, customerId: customer.id, soldAt: inv.completedAt, warrantyEndsAt: expectedEnd, underWarranty: true,
+    saleId: inv.saleId, invoiceNumber: inv.number, customerId: customer.id, soldAt: inv.completedAt, warrantyEndsAt: expectedEnd, underWarranty: true,
   });
   assert.ok(m.sale.warrantyEndsAt > Date.now() + 700 * 86_400_000);
 

@@ -784,4 +784,27 @@ test('GET /api/dashboard: sold today per product and hour, the feed, the Redis c
   assert.is((await other.supervisor.get(`/api/dashboard?since=${since}`)).body.holdLeaseMs, 1_000);
 });
 
+test('the invoice number goes with a sold serial (sold list, lookup) and with a return on it', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 5);
+  const sell = (serial: string) => store.cashier.post('/api/sales', {
+    saleId: newSaleId(), lines: [{ productId: p.id, quantity: 1, serials: [{ serial }] }], payments: cash(100),
+  });
+  const one = (await sell('NUM-1')).body.invoice;
+  const two = (await sell('NUM-2')).body.invoice;
+  assert.equal((await serials(store, p.id, 'sold')).map((s) => [s.serial, (s as { invoiceNumber?: number }).invoiceNumber]), [
+    ['NUM-2', two.number], ['NUM-1', one.number],
+  ]);
+  // a serial sold before the number was kept with it: read from its invoice
+  const k = storeKeys(store.storeId);
+  const info = JSON.parse((await hub.redis.hget(k.soldInfo, `${p.id}:NUM-1`))!);
+  delete info.invoiceNumber;
+  await hub.redis.hset(k.soldInfo, `${p.id}:NUM-1`, JSON.stringify(info));
+  assert.is((await serials(store, p.id, 'sold') as { serial: string; invoiceNumber?: number }[]).find((s) => s.serial === 'NUM-1')!.invoiceNumber, one.number);
+  assert.is((await lookup(store, 'NUM-2')).body.matches[0].sale.invoiceNumber, two.number);
+  const ret = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: two.saleId, lines: [{ line: 0, quantity: 1, serials: ['NUM-2'] }] });
+  assert.is(ret.status, 200, JSON.stringify(ret.body));
+  assert.is(ret.body.return.invoiceNumber, two.number);
+});
+
 test.run();

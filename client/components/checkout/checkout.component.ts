@@ -14,6 +14,7 @@ import type { Invoice, Page, Product } from '../../../protocol/schemas.js';
 import type { OpenSale, OpenSaleLine } from '../../../protocol/socket.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
+import { NamesController } from '../../controllers/names-controller.js';
 import { SyncController } from '../../controllers/sync-controller.js';
 import { toast, type CustomerPickedDetail } from '../../events/index.js';
 import { formatCents, formatDate, formatTimeLeft, parseMoney } from '../../format.js';
@@ -81,6 +82,7 @@ export class ShCheckout extends LitElement {
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
   private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => this.handleEvent(ev, replayed));
+  private readonly names = new NamesController(this, () => this.services);
 
   @query('#scan') private scanInput!: HTMLInputElement;
   @query('#tendered') private tenderedInput?: HTMLInputElement;
@@ -557,8 +559,8 @@ export class ShCheckout extends LitElement {
   private renderReceipt(inv: Invoice) {
     return html`<div class="card receipt" data-invoice=${inv.saleId}>
       <h2>Receipt #${inv.number}</h2>
-      <p class="muted">${new Date(inv.completedAt).toLocaleString()} · ${this.terminalName(inv.terminalId)} · staff ${inv.staffId}
-        ${inv.customerId ? html` · customer ${inv.customerId}` : nothing}</p>
+      <p class="muted">${new Date(inv.completedAt).toLocaleString()} · ${this.terminalName(inv.terminalId)} · served by ${this.names.staff(inv.staffId)}
+        ${inv.customerId ? html` · <span data-receipt-customer>${this.names.customer(inv.customerId) ?? `customer ${inv.customerId}`}</span>` : nothing}</p>
       <table>
         ${inv.lines.map(
           (l) => html`<tr><td>${l.quantity} × ${l.name}</td><td class="num">${formatCents(l.totalCents)}</td></tr>

@@ -13,6 +13,7 @@ import type { DashboardSummary, Hold, Product } from '../../../protocol/schemas.
 import type { Alert, Presence } from '../../../protocol/socket.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
+import { NamesController } from '../../controllers/names-controller.js';
 import { SyncController } from '../../controllers/sync-controller.js';
 import { navigate, toast } from '../../events/index.js';
 import { formatCents, formatDateTime, formatTimeLeft } from '../../format.js';
@@ -63,6 +64,8 @@ export class ShDashboard extends LitElement {
     this.clock.learn(ev, replayed);
     this.handleEvent(ev);
   });
+  /** Staff names (supervisors read the staff list) for the codes in registers, holds and the feed. */
+  private readonly names = new NamesController(this, () => this.services);
 
   @state() private summary: DashboardSummary | null = null;
   @state() private pushed: ShownAlert[] = [];
@@ -265,7 +268,7 @@ export class ShDashboard extends LitElement {
               <td>${t.name}</td>
               <td><span class="status ${status}" data-status=${status}
                 title=${status === 'reconnecting' ? `Its holds are kept for ${formatTimeLeft(graceLeft)} more` : ''}><i></i>${status}</span></td>
-              <td>${t.staffId ?? '—'}</td>
+              <td>${t.staffId ? this.names.staff(t.staffId) : '—'}</td>
               <td>${sale && sale.lines.length ? html`${sale.lines.length} line(s) · ${formatCents(sale.totalCents)}` : '—'}</td>
               <td class="muted">${t.lastSeen ? formatDateTime(t.lastSeen) : '—'}</td>
               <td>${this.confirmingUnpair === t.terminalId
@@ -308,7 +311,7 @@ export class ShDashboard extends LitElement {
               <td class="mono">${h.serial}</td>
               <td>${p?.partNumber ?? h.productId}</td>
               <td>${this.terminalName(h.terminalId)}</td>
-              <td>${h.staffId}</td>
+              <td>${this.names.staff(h.staffId)}</td>
               <td>${this.clock.known ? formatTimeLeft(now - h.heldAt) : '…'}</td>
               <td>${this.clock.known ? formatTimeLeft(h.expiresAt - now) : '…'}</td>
               <td>${this.releasing === key
@@ -392,9 +395,15 @@ export class ShDashboard extends LitElement {
     const feed = this.summary?.feed ?? [];
     const describe = (ev: StoreEvent) => {
       const d = ev.data as Record<string, any>;
-      if (ev.type === 'sale_completed') return `Sale #${d.number} · ${this.terminalName(d.terminalId)} · ${formatCents(d.totalCents)} · ${(d.lines as unknown[]).length} line(s)`;
-      if (ev.type === 'return_completed') return `Return on sale ${String(d.return?.saleId).slice(0, 8)} · refund ${formatCents(d.return?.refundCents ?? 0)}`;
-      return `Receipt · ${(d.lines as { quantity: number }[]).reduce((n, l) => n + l.quantity, 0)} unit(s) received by ${d.staffId}`;
+      if (ev.type === 'sale_completed') {
+        return `Sale #${d.number} · ${this.terminalName(d.terminalId)} · ${this.names.staff(d.staffId)} · ${formatCents(d.totalCents)} · ${(d.lines as unknown[]).length} line(s)`;
+      }
+      if (ev.type === 'return_completed') {
+        const r = d.return as { saleId?: string; invoiceNumber?: number; refundCents?: number; staffId?: string } | undefined;
+        const invoice = r?.invoiceNumber ? `#${r.invoiceNumber}` : String(r?.saleId).slice(0, 8);
+        return `Return on invoice ${invoice} · refund ${formatCents(r?.refundCents ?? 0)}${r?.staffId ? ` · ${this.names.staff(r.staffId)}` : ''}`;
+      }
+      return `Receipt · ${(d.lines as { quantity: number }[]).reduce((n, l) => n + l.quantity, 0)} unit(s) received by ${this.names.staff(d.staffId)}`;
     };
     return html`<div class="card">
       <h3>Sales, returns and receipts</h3>

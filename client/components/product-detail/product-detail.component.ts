@@ -10,6 +10,7 @@ import type { StoreEvent } from '../../../protocol/events.js';
 import type { Hold, Product, SerialMode } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
+import { NamesController } from '../../controllers/names-controller.js';
 import { SyncController } from '../../controllers/sync-controller.js';
 import { navigate, toast } from '../../events/index.js';
 import { formatCents, formatDateTime, formatTimeLeft } from '../../format.js';
@@ -75,6 +76,8 @@ export class ShProductDetail extends LitElement {
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
   private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => this.handleStoreEvent(ev, replayed));
+  /** Who holds a serial, by name where this viewer may read staff names. */
+  private readonly names = new NamesController(this, () => this.services);
 
   @query('sh-product-serials') private serialList?: ShProductSerials;
 
@@ -338,7 +341,7 @@ export class ShProductDetail extends LitElement {
           return html`<tr data-serial=${h.serial} data-terminal=${h.terminalId}>
             <td class="mono">${h.serial}</td>
             <td data-register>${terminals?.get(h.terminalId)?.name ?? h.terminalId}</td>
-            <td>${h.staffId}</td>
+            <td data-staff>${this.names.staff(h.staffId)}</td>
             <td>${formatDateTime(h.heldAt)}</td>
             <td class="time-left ${left < SOON_MS ? 'soon' : ''}">${formatTimeLeft(left)}</td>
           </tr>`;

@@ -172,7 +172,7 @@ for i, line in ipairs(s.lines) do
     end
     redis.call('ZADD', soldKey(pid), now, e.serial)
     redis.call('HSET', K.soldInfo, pid .. ':' .. e.serial,
-      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now }))
+      cjson.encode({ saleId = s.saleId, invoiceNumber = number, line = i - 1, customerId = customerId, at = now }))
     appendTimeline(e.serial, { k = 'sold', p = pid, at = now, s = s.staffId, t = s.terminalId, r = s.saleId, c = customerId })
     sold[#sold + 1] = e.serial
     if warrantyEnd and customerId then
