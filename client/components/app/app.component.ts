@@ -176,7 +176,7 @@ export class ShApp extends LitElement {
         </nav>
         <div class="who">
           <sh-connection-badge .status=${sync.status}></sh-connection-badge>
-          <span>${session.name} · ${terminal}</span>
+          <span class="user" title="${session.name} · ${terminal}"><span class="name">${session.name}</span><span class="where">${terminal}</span></span>
           <button @click=${() => this.logout()}>Log out</button>
         </div>
       </header>

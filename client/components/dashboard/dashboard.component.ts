@@ -255,7 +255,7 @@ export class ShDashboard extends LitElement {
   private renderRegisters() {
     const st = this.services!.sync.state;
     const now = this.clock.now();
-    return html`<div class="card">
+    return html`<div class="card wide">
       <h3><span class="grow">Registers</span></h3>
       <table>
         <thead><tr><th>Register</th><th>Status</th><th>Staff</th><th>Open sale</th><th>Last seen</th><th></th></tr></thead>

@@ -19,5 +19,6 @@ export const dashboardStyles = css`
   .feed li { margin: 0.2rem 0; font-size: 0.9rem; }
   .code { font-size: 1.6rem; letter-spacing: 0.15em; font-weight: 700; }
   td input { width: 100%; }
-  @media (max-width: 1100px) { .grid { grid-template-columns: 1fr; } .kpis { grid-template-columns: repeat(2, 1fr); } }
+  /* Two columns down to a 1024 px register screen; one below that. */
+  @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } .kpis { grid-template-columns: repeat(2, 1fr); } }
 `;
