@@ -36,8 +36,7 @@ test('the dashboard follows two registers live, and a force-release reaches the 
   open.push(a, b);
   await Promise.all([a.ready(), b.ready()]);
 
-  const page = await (await registerContext(browser)).newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
+  const page = await (await registerContext(browser)).newPage(); // a 1024x768 screen
   await loginAt(page, hub.url, { storeId: store.storeId, staffCode: '1001', pin: '1111' });
   await page.goto(`${hub.url}/#/dashboard`);
   await page.locator('[data-kpi=online]').waitFor();
@@ -60,7 +59,10 @@ test('the dashboard follows two registers live, and a force-release reaches the 
   await page.locator('[data-feed=sale_completed]').first().waitFor();
   assert.match(await page.locator('[data-kpi=sales]').innerText(), /1/);
   assert.ok(await page.locator('tr.low[data-stock="PH-D"]').isVisible(), 'low stock highlighted');
-  await screenshot(page, 'dashboard');
+  // the charts have drawn today's sale (they redraw at most once a second)
+  await page.locator('sh-bar-chart[aria-label="Sales per hour"][data-state=drawn]').waitFor();
+  await page.locator('sh-bar-chart[aria-label="Stock levels"][data-state=drawn]').waitFor();
+  await screenshot(page, 'dashboard', { fullPage: true });
 
   // force-release A's hold with a reason: the register's line is flagged with it
   await page.locator('[data-hold="D-1"]').getByRole('button', { name: 'Force release' }).click();

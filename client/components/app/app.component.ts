@@ -36,7 +36,7 @@ const TOAST_MS = 4_000;
 const BANNERS: Record<Exclude<SyncStatus, 'online'>, (sync: StoreSync) => string> = {
   connecting: () => 'Connecting to the hub…',
   reconnecting: () => 'Connection lost: reconnecting to the hub… Sales in progress are kept and will resync.',
-  offline: () => 'Offline: the hub cannot be reached. Keep the sale open: it is kept and resyncs by itself when the connection is back.',
+  offline: () => 'Offline: the hub cannot be reached. The sale is kept and resyncs by itself when the connection is back.',
   refused: (sync) => `The hub refused this register: ${sync.refusal?.message ?? 'no reason given'}`,
 };
 
