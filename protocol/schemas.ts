@@ -339,5 +339,9 @@ export interface DashboardSummary {
   feed: StoreEvent[];
   /** Supervisor alerts (the socket's `alert` messages) since `since`, newest first, at most 100. */
   alerts: Alert[];
+  /** The Redis clock when this was read (hold and presence times use it): screens measure ages against it. */
+  now: number;
+  /** The hold lease (HOLD_LEASE_MS), which is also a disconnected register's grace period. */
+  holdLeaseMs: number;
 }
 

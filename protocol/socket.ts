@@ -122,9 +122,12 @@ export interface ClientToServerEvents {
   'hold:forceRelease': Req<z.input<typeof ForceReleaseRequest>, { released: Hold[] }>;
 }
 
-/** Something a supervisor should look at that is not a store change (nothing was written). */
+/**
+ * Something a supervisor should look at: a receipt or sale refused for a serial conflict (nothing was
+ * written), or a solicit serial sold again (the sale went through).
+ */
 export interface Alert {
-  kind: 'serial_conflict';
+  kind: 'serial_conflict' | 'solicit_repeat';
   message: string;
   at: number;
   terminalId: string | null;
@@ -139,7 +142,7 @@ export interface ServerToClientEvents {
    * the store, not one per event. Clients apply each seq once.
    */
   events: (events: StoreEvent[]) => void;
-  /** Supervisors only: a receipt or sale refused for serial conflicts. */
+  /** Supervisors only: a receipt or sale refused for serial conflicts, or a solicit serial sold again. */
   alert: (alert: Alert) => void;
 }
 

@@ -24,8 +24,33 @@ const RESYNC_RETRY_MS = 1_000;
 const SERVER_DISCONNECT_RETRY_MS = 200;
 /** A request without an ack in this time fails with TIMEOUT (the outcome is then unknown). */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Reconnecting this long without success counts as offline. */
+const OFFLINE_AFTER_MS = 5_000;
+/** So do this many failed connection attempts in a row. */
+const OFFLINE_AFTER_ATTEMPTS = 3;
 
+/**
+ * online: connected; reconnecting: lost, trying again (briefly); offline: the device has no network
+ * (navigator.onLine) or the hub stayed out of reach for OFFLINE_AFTER_MS / OFFLINE_AFTER_ATTEMPTS (still
+ * trying); refused: the hub said no for good (see `refusal`).
+ */
 export type SyncStatus = 'connecting' | 'online' | 'reconnecting' | 'offline' | 'refused';
+
+/**
+ * What a listener is told: a live event; an event the hub replayed in a resync (missed while away; not sent
+ * for the very first sync, which views load around themselves); a finished resync (see `lastResync`); a
+ * status change.
+ */
+export type SyncNotice = 'event' | 'replayed' | 'resync' | 'status';
+
+/** How the last resync went: a replay of missed events or a full snapshot, and whether it followed a reconnection. */
+export interface ResyncInfo {
+  mode: 'replay' | 'snapshot';
+  /** Events replayed (0 for a snapshot). */
+  events: number;
+  /** The first resync after the connection came back (not the first connection, not an idle check). */
+  reconnected: boolean;
+}
 
 export class RequestError extends Error {
   constructor(
@@ -65,13 +90,36 @@ export class StoreSync {
   refusal: { code: string; message: string } | null = null;
   /** Resyncs done, by mode (the tests read these). */
   readonly resyncs = { replay: 0, snapshot: 0 };
+  /** The last successful resync, for listeners of 'resync'. */
+  lastResync: ResyncInfo | null = null;
   private pending = new Map<number, StoreEvent>();
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private syncing: Promise<void> | null = null;
   private synced = false;
   private lastEventAt = Date.now();
   private readonly idleTimer: ReturnType<typeof setInterval>;
-  private readonly listeners = new Set<(why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void>();
+  private readonly listeners = new Set<(why: SyncNotice, ev?: StoreEvent) => void>();
+  private connects = 0;
+  private reconnectPending = false;
+  /** Since when the connection is lost (null while connected), and the attempts that failed since. */
+  private lostSince: number | null = null;
+  private failedAttempts = 0;
+  private offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  private lostTooLong = false;
+  /** The window's online/offline events, where there is a window (not in Node). */
+  private readonly handleNetworkChange = () => {
+    if (globalThis.navigator?.onLine !== false && !this.socket.connected && this.lostSince !== null) {
+      // The network is back: try at once rather than at the end of Socket.IO's backoff (up to its
+      // reconnectionDelayMax), and count the time to reconnect afresh.
+      this.lostSince = null;
+      this.failedAttempts = 0;
+      this.clearOfflineTimer();
+      this.connectionLost();
+      if (this.status !== 'refused') this.socket.disconnect().connect();
+    } else {
+      this.updateLostStatus();
+    }
+  };
 
   constructor(opts: StoreSyncOptions) {
     this.socket = io(opts.url, {
@@ -83,28 +131,40 @@ export class StoreSync {
       ...opts.socketOptions,
     });
     this.socket.on('connect', () => {
+      this.connects++;
+      this.reconnectPending = this.connects > 1;
+      this.lostSince = null;
+      this.failedAttempts = 0;
+      this.clearOfflineTimer();
       this.setStatus('online');
       void this.resync();
     });
     this.socket.on('disconnect', (reason) => {
       this.synced = false;
-      this.setStatus(reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+      if (reason === 'io client disconnect') {
+        this.clearOfflineTimer();
+        this.setStatus('offline');
+        return;
+      }
+      this.connectionLost();
       // Socket.IO does not reconnect after the hub closed the socket (a hub shutting down, or a session
       // ended): try once more, and the handshake says which it was.
       if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), SERVER_DISCONNECT_RETRY_MS);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
-      if (err.data?.code && RETRYABLE_CONNECT_ERRORS.includes(err.data.code)) {
-        // refused by the hub's middleware, so Socket.IO will not retry by itself
-        this.setStatus('reconnecting');
-        setTimeout(() => this.socket.connect(), RETRY_AFTER_UNAVAILABLE_MS);
-      } else if (err.data?.code) {
+      if (err.data?.code && !RETRYABLE_CONNECT_ERRORS.includes(err.data.code)) {
+        this.clearOfflineTimer();
         this.refusal = { code: err.data.code, message: err.data.message ?? err.message };
         this.setStatus('refused');
-      } else {
-        this.setStatus('reconnecting');
+        return;
       }
+      this.failedAttempts++;
+      this.connectionLost();
+      // refused by the hub's middleware for now, so Socket.IO will not retry by itself
+      if (err.data?.code) setTimeout(() => this.socket.connect(), RETRY_AFTER_UNAVAILABLE_MS);
     });
+    globalThis.addEventListener?.('online', this.handleNetworkChange);
+    globalThis.addEventListener?.('offline', this.handleNetworkChange);
     this.socket.on('events', (evs) => this.receive(evs));
     this.idleTimer = setInterval(() => {
       if (this.synced && Date.now() - this.lastEventAt > IDLE_SYNC_MS) void this.resync();
@@ -112,18 +172,56 @@ export class StoreSync {
   }
 
   /** Calls `fn` on every state change. Returns an unsubscribe function. */
-  subscribe(fn: (why: 'event' | 'resync' | 'status', ev?: StoreEvent) => void): () => void {
+  subscribe(fn: (why: SyncNotice, ev?: StoreEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
-  private notify(why: 'event' | 'resync' | 'status', ev?: StoreEvent) {
+  private notify(why: SyncNotice, ev?: StoreEvent) {
     for (const fn of this.listeners) fn(why, ev);
   }
 
   private setStatus(s: SyncStatus) {
+    if (s === this.status) return;
     this.status = s;
     this.notify('status');
+  }
+
+  /** Not connected (lost, or a failed attempt): reconnecting at first, offline once it lasts. */
+  private connectionLost() {
+    if (this.status === 'refused') return;
+    if (this.lostSince === null) {
+      this.lostSince = Date.now();
+      this.offlineTimer = setTimeout(() => {
+        this.offlineTimer = null;
+        this.lostTooLong = true;
+        this.updateLostStatus();
+      }, OFFLINE_AFTER_MS);
+    }
+    this.updateLostStatus();
+  }
+
+  /** The status from the device's network state, and while not connected, how long it has been failing. */
+  private updateLostStatus() {
+    if (this.status === 'refused') return;
+    const deviceOffline = globalThis.navigator?.onLine === false;
+    if (this.socket.connected) {
+      // the socket may not have noticed yet that the network is gone
+      this.setStatus(deviceOffline ? 'offline' : 'online');
+      return;
+    }
+    if (this.lostSince === null) {
+      if (deviceOffline) this.setStatus('offline');
+      return;
+    }
+    const failing = this.failedAttempts >= OFFLINE_AFTER_ATTEMPTS || this.lostTooLong;
+    this.setStatus(deviceOffline || failing ? 'offline' : 'reconnecting');
+  }
+
+  private clearOfflineTimer() {
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+    this.lostTooLong = false;
   }
 
   /** Resolves once the state is caught up with the hub after the current connection. */
@@ -162,8 +260,10 @@ export class StoreSync {
   resync(): Promise<void> {
     this.syncing ??= (async () => {
       try {
-        const reply = await this.request('sync', { lastSeq: this.state.seq });
-        this.applySync(reply as SyncReply);
+        const reply = (await this.request('sync', { lastSeq: this.state.seq })) as SyncReply;
+        this.applySync(reply);
+        this.lastResync = { mode: reply.mode, events: reply.mode === 'replay' ? reply.events.length : 0, reconnected: this.reconnectPending };
+        this.reconnectPending = false;
         this.synced = true;
         this.drain();
         this.notify('resync');
@@ -183,7 +283,10 @@ export class StoreSync {
       this.state = stateFromSnapshot(reply.snapshot);
       this.resyncs.snapshot++;
     } else {
-      for (const ev of reply.events) applyEvent(this.state, ev);
+      // Missed events go to listeners one by one, like live ones, so views that fold events into figures
+      // of their own (the dashboard's sales today) miss nothing. Not for the first sync: views load after it.
+      const missed = this.state.seq > 0;
+      for (const ev of reply.events) if (applyEvent(this.state, ev) && missed) this.notify('replayed', ev);
       this.resyncs.replay++;
     }
   }
@@ -206,6 +309,9 @@ export class StoreSync {
   close() {
     if (this.gapTimer) clearTimeout(this.gapTimer);
     clearInterval(this.idleTimer);
+    this.clearOfflineTimer();
+    globalThis.removeEventListener?.('online', this.handleNetworkChange);
+    globalThis.removeEventListener?.('offline', this.handleNetworkChange);
     this.socket.disconnect();
   }
 }

@@ -1,4 +1,7 @@
-/** Refused writes a supervisor should hear about: serial conflicts at receiving or at the sale. */
+/**
+ * What a supervisor should hear about: writes refused for serial conflicts (at receiving or at the sale), and
+ * solicit serials sold again (kept by the completeSale script with the sale, sent live from here).
+ */
 import type { Caller, Deps } from '../deps.js';
 import type { Alert } from '../../protocol/socket.js';
 import { HubError } from '../store/errors.js';
@@ -16,6 +19,18 @@ function conflictMessage(err: HubError, what: 'receipt' | 'sale'): string | null
     if (rejections.length > 0) return `A receipt was refused: ${rejections.length} serial conflict(s) (${[...new Set(rejections.map((r) => r.reason))].join(', ')})`;
   }
   return null;
+}
+
+/**
+ * Completes a sale with the completeSale script (REST and live alike). A refusal for a serial conflict alerts
+ * the supervisors (alertOnSerialConflict); a sale that sold a solicit serial again alerts them too: the script
+ * stored those alerts with the sale, and they are sent live here.
+ */
+export async function completeSaleWithAlerts(deps: Deps, caller: Caller, sale: Parameters<Deps['scripts']['completeSale']>[1]) {
+  const { alerts, ...done } = await alertOnSerialConflict(deps, caller, 'sale', () =>
+    deps.scripts.completeSale(caller.storeId, { ...sale, alertsKept: ALERTS_KEPT }));
+  for (const alert of alerts) deps.alert?.(caller.storeId, alert);
+  return done;
 }
 
 /** Runs a receipt or sale; if it is refused for a serial conflict, the store's supervisors are told. */

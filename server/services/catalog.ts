@@ -257,13 +257,18 @@ export class CatalogService {
     // A member is a serial (its latest sale) or "<serial>\0<saleId>" (an earlier unreturned sale of a solicit
     // serial sold again): one item per sale either way.
     const info = serials.length ? await redis.hmget(k.soldInfo, ...serials.map((s) => `${productId}:${s}`)) : [];
-    return {
-      items: serials.map((member, i) => {
-        const { earlier: _, ...sale } = info[i] ? (JSON.parse(info[i]!) as { earlier?: unknown }) : {};
-        return { serial: member.split('\0')[0]!, ...sale };
-      }),
-      nextCursor,
-    };
+    const items = serials.map((member, i) => {
+      const { earlier: _, ...sale } = info[i] ? (JSON.parse(info[i]!) as { earlier?: unknown; saleId?: string; invoiceNumber?: number }) : {};
+      return { serial: member.split('\0')[0]!, ...sale } as { serial: string; saleId?: string; invoiceNumber?: number };
+    });
+    // Serials sold before the invoice number was kept with them: read it from their invoices (once per page).
+    const older = [...new Set(items.filter((i) => i.saleId && i.invoiceNumber === undefined).map((i) => i.saleId!))];
+    if (older.length) {
+      const invoices = await redis.mget(...older.map((id) => k.invoice(id)));
+      const numbers = new Map(older.map((id, n) => [id, invoices[n] ? (JSON.parse(invoices[n]!) as Invoice).number : undefined]));
+      for (const item of items) if (item.saleId && item.invoiceNumber === undefined) item.invoiceNumber = numbers.get(item.saleId);
+    }
+    return { items, nextCursor };
   }
 
   async createCustomer(caller: Caller, c: { name: string; phone?: string; email?: string }): Promise<Customer> {

@@ -1,7 +1,8 @@
 /**
  * The supervisor dashboard's first load, in one request: what sold since the start of the supervisor's day
- * (per product and per hour) and the latest sales, returns and receipts. Everything after it arrives as
- * store events over the live connection.
+ * (per product and per hour) and the latest sales, returns and receipts, with the Redis clock and the hold
+ * lease (so the screen can tell a register in its grace period from one that is gone). Everything after it
+ * arrives as store events over the live connection.
  */
 import type { DashboardSummary, Invoice } from '../../protocol/schemas.js';
 import type { Alert } from '../../protocol/socket.js';
@@ -23,11 +24,12 @@ export class DashboardService {
   async summary(storeId: string, since: number): Promise<DashboardSummary> {
     const k = storeKeys(storeId);
     const redis = this.deps.redis;
-    const [seq, ids, feedRaw, alertsRaw] = await Promise.all([
+    const [seq, ids, feedRaw, alertsRaw, [seconds, micros]] = await Promise.all([
       redis.hget(k.meta, 'seq'),
       redis.zrangebyscore(k.invoices, since, '+inf'),
       redis.xrevrange(k.events, '+', '-', 'COUNT', FEED_SCAN),
       redis.lrange(k.alerts, 0, -1),
+      redis.time(),
     ]);
     const soldByProduct: Record<number, number> = {};
     const hours = Math.max(1, Math.ceil((Date.now() - since) / HOUR_MS));
@@ -47,6 +49,7 @@ export class DashboardService {
     }
     const feed = feedRaw.map(([id, fields]) => toEvent(id, fields)).filter((e) => FEED_TYPES.has(e.type)).slice(0, FEED_LENGTH);
     const alerts = alertsRaw.map((r) => JSON.parse(r) as Alert).filter((a) => a.at >= since);
-    return { since, seq: Number(seq ?? 0), soldByProduct, salesPerHour, feed, alerts };
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return { since, seq: Number(seq ?? 0), soldByProduct, salesPerHour, feed, alerts, now, holdLeaseMs: this.deps.config.HOLD_LEASE_MS };
   }
 }

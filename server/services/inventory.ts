@@ -216,9 +216,10 @@ export class InventoryService {
     if (soldRaw && state === 'sold') {
       const info = JSON.parse(soldRaw) as { saleId: string; line: number; customerId?: number | null; at: number };
       const invRaw = await this.deps.redis.get(k.invoice(info.saleId));
-      const warrantyEndsAt = invRaw ? ((JSON.parse(invRaw) as Invoice).lines[info.line]?.warrantyEndsAt ?? null) : null;
+      const invoice = invRaw ? (JSON.parse(invRaw) as Invoice) : null;
+      const warrantyEndsAt = invoice?.lines[info.line]?.warrantyEndsAt ?? null;
       sale = {
-        saleId: info.saleId, customerId: info.customerId ?? null, soldAt: info.at, warrantyEndsAt,
+        saleId: info.saleId, invoiceNumber: invoice?.number ?? null, customerId: info.customerId ?? null, soldAt: info.at, warrantyEndsAt,
         underWarranty: warrantyEndsAt !== null && warrantyEndsAt > Date.now(),
       };
     }

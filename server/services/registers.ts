@@ -10,7 +10,7 @@ import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import { normalizeEvent, normalizeOpenSale } from '../store/scripts.js';
-import { alertOnSerialConflict } from './alerts.js';
+import { completeSaleWithAlerts } from './alerts.js';
 import { requireTerminal } from './inventory.js';
 import { serialForProduct } from './productFlags.js';
 
@@ -93,9 +93,9 @@ export class RegisterService {
    * One Redis round trip: the script reads and checks the open sale itself.
    */
   async completeOpenSale(caller: Caller, a: { saleId: string; payments: { method: 'cash' | 'card'; amountCents: number }[] }) {
-    return alertOnSerialConflict(this.deps, caller, 'sale', () => this.deps.scripts.completeSale(caller.storeId, {
+    return completeSaleWithAlerts(this.deps, caller, {
       ...this.actor(caller), saleId: a.saleId, payments: a.payments, fromOpenSale: true,
-    }));
+    });
   }
 
   /**

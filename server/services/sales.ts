@@ -4,7 +4,7 @@ import type { Caller, Deps } from '../deps.js';
 import { HubError } from '../store/errors.js';
 import { storeKeys } from '../store/keys.js';
 import { normalizeInvoice, type ReturnRecord } from '../store/scripts.js';
-import { alertOnSerialConflict } from './alerts.js';
+import { completeSaleWithAlerts } from './alerts.js';
 import { requireTerminal } from './inventory.js';
 import { numericCursor } from './paging.js';
 import { cleanSerial, serialRules } from './productFlags.js';
@@ -30,10 +30,10 @@ export class SalesService {
         ...(s.token !== undefined ? { token: s.token } : {}),
       })),
     }));
-    return alertOnSerialConflict(this.deps, caller, 'sale', () => this.deps.scripts.completeSale(caller.storeId, {
+    return completeSaleWithAlerts(this.deps, caller, {
       saleId: sale.saleId, customerId: sale.customerId ?? null, lines, payments: sale.payments,
       terminalId, staffId: caller.staffId,
-    }));
+    });
   }
 
   async getInvoice(storeId: string, saleId: string): Promise<Invoice> {

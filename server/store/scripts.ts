@@ -10,6 +10,7 @@ import { isErrorCode } from '../../protocol/errors.js';
 import type {
   Hold, Invoice, InvoiceLine, SessionInfo, OpenSale, OpenSaleLine, Presence, Product, SerialCheckState, Snapshot, StoreEvent,
 } from '../../protocol/index.js';
+import type { Alert } from '../../protocol/socket.js';
 import { dataNodes, isCluster, nodeAddress } from '../redis/cluster.js';
 import { HubError } from './errors.js';
 import { storeKeys } from './keys.js';
@@ -149,6 +150,8 @@ export interface ReceiptRecord {
 export interface ReturnRecord {
   returnId: string;
   saleId: string;
+  /** The returned invoice's number (absent on returns recorded before it was kept). */
+  invoiceNumber?: number;
   terminalId: string;
   staffId: string;
   reason?: string;
@@ -357,13 +360,15 @@ export class Scripts {
     sale: Actor & {
       saleId: string;
       payments: { method: 'cash' | 'card'; amountCents: number }[];
+      /** The store keeps this many alerts (a solicit serial sold again adds one). */
+      alertsKept?: number;
     } & (
       | { fromOpenSale?: never; customerId: number | null; lines: { productId: number; quantity: number; serials: { serial: string; token?: number }[] }[] }
       | { fromOpenSale: true }
     ),
   ) {
     const r = await this.run('completeSale', storeId, JSON.stringify({ ...sale, storeId }));
-    return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean };
+    return { invoice: normalizeInvoice(r.invoice as Invoice), replayed: r.replayed as boolean, alerts: arr<Alert>(r.alerts) };
   }
 
   async returnSale(

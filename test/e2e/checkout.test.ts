@@ -6,6 +6,7 @@
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { createStore, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { until } from '../helpers/live.js';
 import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
 const test = browserSuite('e2e checkout');
@@ -66,6 +67,9 @@ test('register A picks a serial; register B sees it locked within a second and c
   assert.match(receipt, /S\/N SN-AAA/);
   assert.match(receipt, /warranty until/);
   assert.match(receipt, /Change/);
+  // people by name: the cashier's own, and the customer's
+  assert.match(receipt, /served by Cal/);
+  await a.locator('.receipt [data-receipt-customer]', { hasText: 'Wanda Buyer' }).waitFor();
   await screenshot(a, 'receipt');
   const sold = await store.supervisor.get(`/api/products/${phone.id}/serials?status=sold`);
   assert.equal(sold.body.items.map((i: { serial: string }) => i.serial), ['SN-AAA']);
@@ -94,9 +98,124 @@ test('a solicit line cannot be paid until its serial is typed', async ({ hub, br
   await a.keyboard.press('Enter');
   await a.locator('td.serial .pill', { hasText: 'typed' }).waitFor();
   assert.not.ok(await a.getByRole('button', { name: 'Pay cash' }).isDisabled());
+  // the typed serial is shown, not an empty box; Edit changes it
+  assert.is(await a.getByLabel('Serial for Saw').count(), 0, 'no empty serial box once it is typed');
+  assert.is(await a.locator('[data-serial-of="L1"]').innerText(), 'SAW-0042');
+  await a.getByRole('button', { name: 'Change serial of Saw' }).click();
+  assert.is(await a.getByLabel('Serial for Saw').inputValue(), 'SAW-0042');
+  await a.getByLabel('Serial for Saw').press('Escape');
+  assert.is(await a.getByLabel('Serial for Saw').count(), 0, 'Escape keeps the serial');
+  await a.getByRole('button', { name: 'Change serial of Saw' }).click();
+  await a.getByLabel('Serial for Saw').fill('saw-0043');
+  await a.getByLabel('Serial for Saw').press('Enter');
+  await a.locator('[data-serial-of="L1"]', { hasText: 'SAW-0043' }).waitFor();
   await a.getByRole('button', { name: 'Pay by card' }).click();
   await a.locator('.receipt').waitFor();
-  assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0042/);
+  assert.match(await a.locator('.receipt').innerText(), /S\/N SAW-0043/);
+});
+
+test('errors show next to their field, in words a cashier understands, and clear on the next action', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  await productWithStock(store, { partNumber: 'SAW-2', name: 'Saw Two', serialMode: 'solicit', priceCents: 10_000 }, 2);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  const row = a.locator('[data-line-row="L1"]');
+  const errors = a.locator('sh-checkout [role=alert]');
+  await scan(a, 'SAW-2');
+  await row.waitFor();
+
+  // Enter in the cash field with a serial missing: nothing is sent, the line and the payment card say why
+  await a.locator('#tendered').fill('50');
+  await a.locator('#tendered').press('Enter');
+  await row.locator('[data-error=line]').waitFor();
+  assert.match(await row.locator('[data-error=line]').innerText(), /serial before payment/);
+  assert.match(await a.locator('.pay [data-error=pay]').innerText(), /One item still needs its serial/);
+  assert.is(await a.locator('[data-error=scan]').count(), 0);
+  assert.is(await a.evaluate(() => (document.querySelector('sh-app')!.shadowRoot!.querySelector('sh-checkout')!.shadowRoot!.activeElement as HTMLElement)?.dataset.line), 'L1');
+  assert.is(await a.locator('.receipt').count(), 0);
+
+  // typing the serial is the next action: the errors go
+  await a.keyboard.type('saw-1');
+  await a.keyboard.press('Enter');
+  await a.locator('[data-serial-of="L1"]').waitFor();
+  assert.is(await errors.count(), 0);
+
+  // too little cash: said in the payment card, not under the scan box
+  await a.locator('#tendered').fill('50');
+  await a.locator('#tendered').press('Enter');
+  await a.locator('.pay [data-error=pay]').waitFor();
+  assert.match(await a.locator('.pay [data-error=pay]').innerText(), /\$50\.00, is less than the total of \$100\.00/);
+  assert.is(await a.locator('[data-error=scan]').count(), 0);
+  // a scan is the next action: the payment error goes, the scan's own shows by the scan box
+  await scan(a, 'NO-SUCH-THING');
+  await a.locator('[data-error=scan]').waitFor();
+  assert.is(await a.locator('[data-error=pay]').count(), 0);
+  assert.match(await a.locator('[data-error=scan]').innerText(), /Nothing found for "NO-SUCH-THING"/);
+
+  await a.locator('#tendered').fill('100');
+  await a.locator('#tendered').press('Enter');
+  await a.locator('.receipt').waitFor();
+});
+
+test('a whole sale rung up with the keyboard only: scans, a typed serial, F8, cash, Enter; the next scan starts a new sale', async ({ hub, browser }) => {
+  const store = await createStore(hub);
+  await productWithStock(store, { partNumber: 'TAB-1', name: 'Tablet', serialMode: 'enforced', priceCents: 30_000 }, ['TB-001', 'TB-002']);
+  await productWithStock(store, { partNumber: 'DRILL-1', name: 'Drill', serialMode: 'solicit', priceCents: 12_000 }, 3);
+  await productWithStock(store, { partNumber: 'CABLE-1', name: 'Cable', serialMode: 'none', priceCents: 1_000 }, 10);
+  const a = await register(browser, hub, store, 0, ['2001', '2222']);
+  /** What has the focus in checkout: a field's id or line, a button's text, or BODY when nothing does. */
+  const focused = () => a.evaluate(() => {
+    const el = document.querySelector('sh-app')!.shadowRoot!.querySelector('sh-checkout')!.shadowRoot!.activeElement as HTMLElement | null;
+    return el ? el.id || el.dataset.line || el.textContent!.trim() || el.tagName : 'BODY';
+  });
+  const typeAndEnter = async (text: string) => {
+    await a.keyboard.type(text, { delay: 5 });
+    await a.keyboard.press('Enter');
+  };
+  assert.is(await focused(), 'scan');
+
+  // an enforced serial scanned: held at once, and the scan box is ready for the next scan
+  await typeAndEnter('tb-001');
+  await a.locator('td.serial .pill.held').waitFor();
+  assert.is(await focused(), 'scan');
+  // a solicit product scanned: its serial field takes the next scan
+  await typeAndEnter('DRILL-1');
+  await a.locator('[data-line-row="L2"]').waitFor();
+  await until(async () => (await focused()) === 'L2', 2000, 'focus on the serial field');
+  await typeAndEnter('dr-77');
+  await a.locator('[data-serial-of="L2"]').waitFor();
+  assert.is(await focused(), 'scan');
+  // F8 goes to the payment (the button says so); the cash given, Enter
+  assert.match(await a.getByRole('button', { name: 'Pay cash' }).innerText(), /F8/);
+  await a.keyboard.press('F8');
+  assert.is(await focused(), 'tendered');
+  await typeAndEnter('500');
+  await a.locator('.receipt').waitFor();
+  const receipt = await a.locator('.receipt').innerText();
+  assert.match(receipt, /S\/N TB-001/);
+  assert.match(receipt, /S\/N DR-77/);
+  assert.match(receipt, /Change\s+\$80\.00/);
+  // the receipt: focus on New sale, not lost on the page
+  await until(async () => (await focused()) === 'New sale', 2000, 'focus on New sale');
+
+  // the next scan, on the receipt, starts the next sale with it
+  await a.keyboard.type('cable-1', { delay: 5 });
+  assert.is(await a.locator('[data-next-scan]').innerText(), 'cable-1');
+  await a.keyboard.press('Enter');
+  await a.locator('[data-line-row]', { hasText: 'Cable' }).waitFor();
+  assert.is(await a.locator('.receipt').count(), 0);
+  assert.is(await a.locator('[data-total]').innerText(), '$10.00');
+  assert.is(await focused(), 'scan');
+
+  // a new customer made at the counter: after "Create and choose" the payment is next
+  await a.getByLabel('Find customer').fill('Kim Keys');
+  await a.getByText('No customer matches').waitFor();
+  await a.getByRole('button', { name: 'New customer' }).press('Enter');
+  await a.getByRole('button', { name: 'Create and choose' }).press('Enter');
+  await a.getByRole('button', { name: 'Remove customer from sale' }).waitFor();
+  await until(async () => (await focused()) === 'tendered', 2000, 'focus on the cash field');
+  await typeAndEnter('10');
+  await a.locator('.receipt').waitFor();
+  await until(async () => (await focused()) === 'New sale', 2000, 'focus on New sale');
 });
 
 test('a register goes offline and back: it resyncs by itself and sees what changed meanwhile', async ({ hub, browser }) => {
@@ -107,8 +226,12 @@ test('a register goes offline and back: it resyncs by itself and sees what chang
   await a.locator('td.serial .pill.held').waitFor();
 
   await a.context().setOffline(true);
-  await a.locator('sh-connection-badge [data-status=reconnecting]').waitFor({ timeout: 15_000 });
-  await a.getByText('Offline: reconnecting').waitFor();
+  // the device has no network: the badge says Offline within a few seconds, and the banner why
+  const cut = Date.now();
+  await a.locator('sh-connection-badge [data-status=offline]').waitFor({ timeout: 5_000 });
+  assert.ok(Date.now() - cut < 5_000);
+  assert.is(await a.locator('sh-connection-badge [role=status]').innerText(), 'Offline');
+  await a.getByText('Offline: the hub cannot be reached').waitFor();
   await screenshot(a, 'offline');
   // meanwhile a supervisor force-releases A's hold, and another register takes a different bike
   const released = await store.supervisor.post('/api/holds/force-release', { productId: p.id, serial: 'BK-1', reason: 'customer left' });

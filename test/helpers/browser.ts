@@ -52,9 +52,10 @@ export async function loginAt(
   await page.locator('sh-connection-badge [data-status=online]').waitFor({ timeout: 10_000 });
 }
 
-export async function screenshot(page: Page, name: string) {
+/** Saves a screenshot of the page as it is (`fullPage`: the whole page, at the viewport's width). */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname });
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: opts.fullPage ?? false });
 }
 
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;

@@ -50,7 +50,7 @@ async function sell(
     payments: [{ method: 'cash', amountCents: product.priceCents }],
   });
   assert.is(sale.status, 200, JSON.stringify(sale.body));
-  return sale.body.invoice as { saleId: string; completedAt: number; lines: { warrantyEndsAt?: number }[] };
+  return sale.body.invoice as { saleId: string; number: number; completedAt: number; lines: { warrantyEndsAt?: number }[] };
 }
 
 async function lookup(c: Client, raw: string) {
@@ -419,7 +419,7 @@ test('warranty: a sold serial of a warranty product is under warranty, with its 
   assert.is(m.state, 'sold');
   assert.is(m.product.warrantyReminder, true);
   assert.equal(m.sale, {
-    saleId: inv.saleId, customerId: customer.id, soldAt: inv.completedAt, warrantyEndsAt: expectedEnd, underWarranty: true,
+    saleId: inv.saleId, invoiceNumber: inv.number, customerId: customer.id, soldAt: inv.completedAt, warrantyEndsAt: expectedEnd, underWarranty: true,
   });
   assert.ok(m.sale.warrantyEndsAt > Date.now() + 700 * 86_400_000);
 
@@ -449,7 +449,7 @@ test('a product with warranty months but no warranty flag is not under warranty 
   }
 });
 
-test('lookup by a GS1 scan finds the serial in AI 21 (bracketed and raw with ]C1 and group separators)', async ({ store }) => {
+test('lookup by a GS1 scan finds the serial in AI 21 (bracketed, raw with ]C1 and group separators, and plain)', async ({ store }) => {
   const s = uniq('ABC123');
   const p = await productWithStock(store, { serialMode: 'enforced' }, [s]);
   for (const raw of [
@@ -458,6 +458,9 @@ test('lookup by a GS1 scan finds the serial in AI 21 (bracketed and raw with ]C1
     `]C10109506000134352${'21'}${s}`,
     `]C1010950600013435217251231${'10'}LOT7\x1d21${s}\x1d`,
     `  ${s.toLowerCase()}  `,
+    // plain, as most scanners send it (no markers): AI 01 with a valid check digit, then 21
+    `0109506000134352${'21'}${s}`,
+    `0109506000134352 21${s.toLowerCase()}`,
   ]) {
     const res = await lookup(store.cashier, raw);
     assert.is(res.matches.length, 1, raw);

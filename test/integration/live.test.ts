@@ -14,6 +14,7 @@ import type { StoreSync } from '../../client/sync/store-sync.js';
 import { holdKey, stateFromSnapshot, type StoreState } from '../../client/sync/store-state.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { storeKeys } from '../../server/store/keys.js';
+import { freePort } from '../../server/redis/embedded.js';
 import { loadScriptSources } from '../../server/store/scripts.js';
 import { createStore, login, newSaleId, PINS, productWithStock, redisUrl, startTestHub, type TestStore } from '../helpers/hub.js';
 import { connectRegister, until } from '../helpers/live.js';
@@ -211,6 +212,8 @@ test('resync: a short gap replays the missed events; a trimmed stream gives a sn
   const store = await createStore(ctx.hub);
   const p = await productWithStock(store, { serialMode: 'enforced' }, Array.from({ length: 10 }, (_, i) => `R-${i}`));
   const [a, b] = await registers(ctx, ctx.hub.url, store.cashier.token!, store.cashier2.token!);
+  const replayed: string[] = [];
+  b!.subscribe((why, ev) => why === 'replayed' && replayed.push(ev!.type));
   // b drops off; a keeps working
   b!.socket.disconnect();
   const { sale } = await a!.request('sale:open', {});
@@ -219,6 +222,10 @@ test('resync: a short gap replays the missed events; a trimmed stream gives a sn
   await until(() => b!.resyncs.replay >= 2, 3000, 'replay');
   await b!.ready();
   assert.is(b!.resyncs.snapshot, 0);
+  // listeners hear each missed event, and that the resync followed a reconnection
+  assert.is(replayed.filter((t) => t === 'hold_created').length, 4);
+  assert.equal(b!.lastResync?.mode, 'replay');
+  assert.ok(b!.lastResync?.reconnected);
   assert.equal(comparable(b!.state), comparable(await serverState(ctx.hub, store.storeId)));
 
   // now b is away while the stream is trimmed past its position: it must take a snapshot
@@ -230,6 +237,26 @@ test('resync: a short gap replays the missed events; a trimmed stream gives a sn
   await b!.ready();
   assert.equal(comparable(b!.state), comparable(await serverState(ctx.hub, store.storeId)));
   assert.is(b!.state.holds.size, 8);
+});
+
+test('status: reconnecting when the connection drops, offline once reconnecting keeps failing, online when the hub is back', async (ctx) => {
+  const port = await freePort();
+  let hub = await startTestHub({ PORT: String(port) });
+  try {
+    const store = await createStore(hub);
+    const [a] = await registers(ctx, hub.url, store.cashier.token!);
+    const seen: string[] = [];
+    a!.subscribe((why) => why === 'status' && seen.push(a!.status));
+    await hub.close();
+    await until(() => a!.status === 'offline', 6000, 'offline');
+    assert.equal(seen, ['reconnecting', 'offline']);
+    hub = await startTestHub({ PORT: String(port) });
+    await until(() => a!.status === 'online', 6000, 'online again');
+    await a!.ready();
+    assert.ok(a!.lastResync?.reconnected);
+  } finally {
+    await hub.close();
+  }
 });
 
 test('handshake: a wrong protocol version and a bad or revoked session are refused with a named reason', async (ctx) => {

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { storeKeys } from '../../server/store/keys.js';
 import { Client, createStore, newSaleId, productWithStock, startTestHub } from '../helpers/hub.js';
-import { connectRegister } from '../helpers/live.js';
+import { connectRegister, until } from '../helpers/live.js';
 
 type Hub = Awaited<ReturnType<typeof startTestHub>>;
 type Store = Awaited<ReturnType<typeof createStore>>;
@@ -827,6 +827,103 @@ test('many registers racing for one serial: one hold, one sale', async ({ hub })
   for (const r of attempts.filter((r) => r.status !== 200)) assert.is(r.body.code, 'HOLD_LOST');
   assert.is((await serials(store, p.id, 'sold')).length, 1);
   assert.is(await invoiceCount(store), 1);
+});
+
+test('a solicit serial sold again raises a supervisor alert, kept with the sale and sent live; a return clears the way', async ({ hub }) => {
+  const store = await createStore(hub);
+  const saw = await productWithStock(store, { partNumber: 'SAW-R', name: 'Saw R', serialMode: 'solicit', priceCents: 500 }, 5);
+  const since = Date.now() - 1000;
+  const sup = connectRegister(hub.url, store.supervisor.token!);
+  const heard: { kind: string; message: string; details?: any }[] = [];
+  sup.socket.on('alert', (a) => heard.push(a));
+  const events: any[] = [];
+  sup.subscribe((why, ev) => why === 'event' && ev?.type === 'sale_completed' && events.push(ev.data));
+  try {
+    await sup.ready();
+    const sell = (saleId: string, serial: string, c = store.cashier) =>
+      c.post('/api/sales', { saleId, lines: [{ productId: saw.id, quantity: 1, serials: [{ serial }] }], payments: cash(500) });
+    const first = await sell(newSaleId(), 'dup-1');
+    assert.is(first.status, 200, JSON.stringify(first.body));
+    const alertsNow = async () => (await store.supervisor.get(`/api/dashboard?since=${since}`)).body.alerts as typeof heard;
+    assert.equal(await alertsNow(), [], 'a first sale alerts nobody');
+
+    // the same serial again, on the other register: the sale goes through, and the supervisors hear of it
+    const againId = newSaleId();
+    const again = await sell(againId, 'DUP-1', store.cashier2);
+    assert.is(again.status, 200, JSON.stringify(again.body));
+    const stored = await alertsNow();
+    assert.is(stored.length, 1);
+    assert.is(stored[0]!.kind, 'solicit_repeat');
+    assert.is(stored[0]!.message,
+      `Serial DUP-1 of SAW-R (Saw R) was sold again on invoice #${again.body.invoice.number} at Register 2: `
+      + `it was already sold on invoice #${first.body.invoice.number} and not returned. A typo, or fraud?`);
+    assert.equal(stored[0]!.details, {
+      productId: saw.id, serial: 'DUP-1', saleId: againId, number: again.body.invoice.number,
+      previousSaleId: first.body.invoice.saleId, previousNumber: first.body.invoice.number,
+    });
+    assert.not.ok('alerts' in again.body, 'the sale answer is unchanged');
+    await until(() => heard.length === 1, 2000, 'the live alert');
+    assert.equal(heard[0], stored[0]);
+    await until(() => events.length === 2, 2000, 'both sale events');
+    assert.equal(events[1].repeatedSolicitSerials, [{ productId: saw.id, serial: 'DUP-1', previousSaleId: first.body.invoice.saleId }]);
+
+    // a retry of that sale answers the same invoice and alerts nobody again
+    assert.ok((await sell(againId, 'DUP-1', store.cashier2)).body.replayed);
+    assert.is((await alertsNow()).length, 1);
+
+    // returned, the serial may be sold again without an alert
+    const ret = await store.cashier2.post('/api/returns', { returnId: newSaleId(), saleId: againId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
+    assert.is(ret.status, 200, JSON.stringify(ret.body));
+    const ret1 = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: first.body.invoice.saleId, lines: [{ line: 0, quantity: 1, serials: ['DUP-1'] }] });
+    assert.is(ret1.status, 200, JSON.stringify(ret1.body));
+    assert.is((await sell(newSaleId(), 'DUP-1')).status, 200);
+    assert.is((await alertsNow()).length, 1);
+    assert.is(heard.length, 1);
+  } finally {
+    sup.close();
+  }
+});
+
+test('GET /api/dashboard: sold today per product and hour, the feed, the Redis clock and the hold lease', async ({ hub, short }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'none', priceCents: 250 }, 10);
+  const since = Date.now() - 60_000;
+  const sold = await store.cashier.post('/api/sales', { saleId: newSaleId(), lines: [{ productId: p.id, quantity: 3 }], payments: cash(750) });
+  assert.is(sold.status, 200, JSON.stringify(sold.body));
+  const before = Date.now();
+  const r = await store.supervisor.get(`/api/dashboard?since=${since}`);
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.soldByProduct, { [p.id]: 3 });
+  assert.equal(r.body.salesPerHour.map((h: { count: number; totalCents: number }) => [h.count, h.totalCents]), [[1, 750]]);
+  assert.is(r.body.feed[0].type, 'sale_completed');
+  // the clock holds and presence use (Redis, here on this machine), and the lease that is also the grace period
+  assert.ok(Math.abs(r.body.now - before) < 5_000, `now ${r.body.now} vs ${before}`);
+  assert.is(r.body.holdLeaseMs, 120_000);
+  const other = await createStore(short);
+  assert.is((await other.supervisor.get(`/api/dashboard?since=${since}`)).body.holdLeaseMs, 1_000);
+});
+
+test('the invoice number goes with a sold serial (sold list, lookup) and with a return on it', async ({ hub }) => {
+  const store = await createStore(hub);
+  const p = await productWithStock(store, { serialMode: 'solicit', priceCents: 100 }, 5);
+  const sell = (serial: string) => store.cashier.post('/api/sales', {
+    saleId: newSaleId(), lines: [{ productId: p.id, quantity: 1, serials: [{ serial }] }], payments: cash(100),
+  });
+  const one = (await sell('NUM-1')).body.invoice;
+  const two = (await sell('NUM-2')).body.invoice;
+  assert.equal((await serials(store, p.id, 'sold')).map((s) => [s.serial, (s as { invoiceNumber?: number }).invoiceNumber]), [
+    ['NUM-2', two.number], ['NUM-1', one.number],
+  ]);
+  // a serial sold before the number was kept with it: read from its invoice
+  const k = storeKeys(store.storeId);
+  const info = JSON.parse((await hub.redis.hget(k.soldInfo, `${p.id}:NUM-1`))!);
+  delete info.invoiceNumber;
+  await hub.redis.hset(k.soldInfo, `${p.id}:NUM-1`, JSON.stringify(info));
+  assert.is((await serials(store, p.id, 'sold') as { serial: string; invoiceNumber?: number }[]).find((s) => s.serial === 'NUM-1')!.invoiceNumber, one.number);
+  assert.is((await lookup(store, 'NUM-2')).body.matches[0].sale.invoiceNumber, two.number);
+  const ret = await store.cashier.post('/api/returns', { returnId: newSaleId(), saleId: two.saleId, lines: [{ line: 0, quantity: 1, serials: ['NUM-2'] }] });
+  assert.is(ret.status, 200, JSON.stringify(ret.body));
+  assert.is(ret.body.return.invoiceNumber, two.number);
 });
 
 test.run();

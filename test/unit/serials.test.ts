@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gs1Serial, normalizeSerial, SERIAL_PATTERN } from '../../protocol/serials.js';
+import { gs1Serial, normalizeSerial, SERIAL_PATTERN, unmarkedGs1Serial, validGtin } from '../../protocol/serials.js';
 
 const GS = '\x1d';
 const GTIN = '09506000134352';
@@ -97,6 +97,60 @@ test('normalizeSerial refuses a GS1 scan whose serial is not valid', () => {
   assert.is(normalizeSerial(`(01)${GTIN}(21)${'X'.repeat(65)}`), null);
   assert.is(normalizeSerial(`]C101${GTIN}21${GS}10LOT`), null);
   assert.is(normalizeSerial(`01${GTIN}10LOT1${GS}`), null);
+});
+
+// ---- normalizeSerial: GS1 without markers (what most scanners send)
+
+test('validGtin checks the GS1 mod-10 check digit', () => {
+  assert.ok(validGtin(GTIN));
+  assert.ok(validGtin('4006381333931')); // EAN-13
+  assert.ok(validGtin('96385074')); // EAN-8
+  assert.ok(validGtin('036000291452')); // UPC-A
+  assert.not.ok(validGtin('09506000134353'));
+  assert.not.ok(validGtin('09506000134350'));
+  assert.not.ok(validGtin('0950600013435'), 'a GTIN-13 that is the GTIN-14 without its check digit');
+  assert.not.ok(validGtin('0950600013435A'));
+  assert.not.ok(validGtin(''));
+});
+
+test('normalizeSerial reads a plain GS1 scan: AI 01, optional date AIs, AI 21', () => {
+  assert.is(normalizeSerial(`01${GTIN}21X12-001002`), 'X12-001002');
+  assert.is(normalizeSerial(`01${GTIN} 21X12-001002`), 'X12-001002');
+  assert.is(normalizeSerial(`  01${GTIN} 21x12-001002\r\n`), 'X12-001002');
+  assert.is(normalizeSerial(`01${GTIN}21x12-001002`, true), 'x12-001002');
+  assert.is(normalizeSerial(`01${GTIN}1725123121SN9`), 'SN9');
+  assert.is(normalizeSerial(`01${GTIN} 17251231 21SN9`), 'SN9');
+  assert.is(normalizeSerial(`01${GTIN}11240101${'17'}26123121SN9`), 'SN9');
+  assert.is(normalizeSerial(`01${GTIN}21${'9'.repeat(20)}`), '9'.repeat(20));
+  assert.is(unmarkedGs1Serial(`01${GTIN}21AB/C.D-1`), 'AB/C.D-1');
+});
+
+test('normalizeSerial keeps serials that only look a little like a plain GS1 string', () => {
+  const keep = [
+    `01${GTIN}`, // no AI 21
+    `01${GTIN}21`, // AI 21 empty
+    '01095060001343532', // wrong check digit, and no 21 either
+    '010950600013435321X12-001002', // GTIN check digit wrong (3 instead of 2)
+    `01${GTIN}10LOT21X`, // AI 10 is variable-length: only with a group separator
+    `01${GTIN}99X21Y`, // unknown AI in between
+    `01${GTIN}17ABCDEF21X`, // a date AI that is not 6 digits
+    `01${GTIN}21${'X'.repeat(21)}`, // AI 21 is at most 20 characters
+    `01${GTIN}21X#Y`, // '#' is not in the GS1 character set
+    `0${GTIN}21X`, // AI 01 needs its 14 digits
+    `02${GTIN}21X`, // AI 02, not 01
+    `X01${GTIN}21X`, // not at the start
+    `01${GTIN}  21X`, // at most one space between elements
+    '0112345678901234', // a serial that merely starts with 01 and digits
+    '0100000000000017',
+  ];
+  for (const raw of keep) {
+    assert.is(unmarkedGs1Serial(raw), null, raw);
+    const cleaned = normalizeSerial(raw);
+    if (!raw.includes(' ')) assert.is(cleaned, raw.replace(/[a-z]+/g, (w) => w.toUpperCase()), raw);
+  }
+  // spaces inside the text are still refused when it is not a GS1 string
+  assert.is(normalizeSerial(`01${GTIN}  21X`), null);
+  assert.is(normalizeSerial('0109506000134353 21X12'), null);
 });
 
 // ---- gs1Serial directly

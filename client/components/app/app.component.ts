@@ -11,7 +11,7 @@ import { appContext, storage, type AppServices, type AppSession, type Role } fro
 import { SyncController } from '../../controllers/sync-controller.js';
 import type { NavigateEvent, ToastDetail, ToastEvent } from '../../events/index.js';
 import { sharedStyles } from '../../styles/shared.js';
-import { StoreSync } from '../../sync/store-sync.js';
+import { StoreSync, type SyncStatus } from '../../sync/store-sync.js';
 import type { ShSerialLookup } from '../serial-lookup/serial-lookup.component.js';
 import { appStyles } from './app.styles.js';
 
@@ -32,6 +32,14 @@ const MENU: MenuItem[] = [
   { route: 'dashboard', label: 'Dashboard', roles: ['supervisor'] },
 ];
 const TOAST_MS = 4_000;
+
+/** What the banner says while the register is not online. */
+const BANNERS: Record<Exclude<SyncStatus, 'online'>, (sync: StoreSync) => string> = {
+  connecting: () => 'Connecting to the hub…',
+  reconnecting: () => 'Connection lost: reconnecting to the hub… Sales in progress are kept and will resync.',
+  offline: () => 'Offline: the hub cannot be reached. The sale is kept and resyncs by itself when the connection is back.',
+  refused: (sync) => `The hub refused this register: ${sync.refusal?.message ?? 'no reason given'}`,
+};
 
 export class ShApp extends LitElement {
   static override styles = [sharedStyles, appStyles];
@@ -173,17 +181,13 @@ export class ShApp extends LitElement {
         </nav>
         <div class="who">
           <sh-connection-badge .status=${sync.status}></sh-connection-badge>
-          <span>${session.name} · ${terminal}</span>
+          <span class="user" title="${session.name} · ${terminal}"><span class="name">${session.name}</span><span class="where">${terminal}</span></span>
           <button @click=${() => this.logout()}>Log out</button>
         </div>
       </header>
       ${sync.status === 'online'
         ? nothing
-        : html`<div class="banner" role="status">
-            ${sync.status === 'refused'
-              ? `The hub refused this register: ${sync.refusal?.message}`
-              : 'Offline: reconnecting to the hub… Sales in progress are kept and will resync.'}
-          </div>`}
+        : html`<div class="banner ${sync.status}" role="status" data-banner=${sync.status}>${BANNERS[sync.status](sync)}</div>`}
       <main>${this.renderView()}</main>
       <dialog aria-label="Serial lookup" @close=${() => this.requestUpdate()}>
         <sh-serial-lookup compact></sh-serial-lookup>

@@ -1,6 +1,7 @@
 /**
  * A bar chart (Chart.js) that redraws when its data changes, at most once a second: a busy store changes
- * the figures many times a second, and a chart that animates constantly is unreadable.
+ * the figures many times a second, and a chart that animates constantly is unreadable. `data-state` says
+ * whether the canvas shows the latest figures (`drawn`) or a redraw is due (`pending`).
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartDataset } from 'chart.js';
 import { LitElement, css, html, type PropertyValues } from 'lit';
@@ -52,12 +53,14 @@ export class ShBarChart extends LitElement {
         plugins: { legend: { display: this.datasets.length > 1 } },
       },
     });
+    this.dataset.state = 'drawn';
   }
 
   override updated(changed: PropertyValues<this>) {
     if (!this.chart || !(changed.has('labels') || changed.has('datasets')) || this.timer) return;
     // At most one redraw a second: now if the last one is older, else when the second is up.
     const wait = Math.max(0, this.lastDraw + REDRAW_MS - Date.now());
+    this.dataset.state = 'pending';
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.chart) return;
@@ -65,6 +68,7 @@ export class ShBarChart extends LitElement {
       this.chart.data.labels = this.labels;
       this.chart.data.datasets = this.datasets;
       this.chart.update('none');
+      this.dataset.state = 'drawn';
     }, wait);
   }
 

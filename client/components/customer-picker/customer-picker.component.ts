@@ -1,7 +1,8 @@
 /**
  * Choose a customer for a sale: search by name or phone, pick from the results (mouse, touch or arrow keys),
  * or create one inline. Fires `sh-customer-picked` with {id, name}, or {id: null, name: ''} when the customer
- * is taken off. The host owns the choice: it passes it back in `selectedId`.
+ * is taken off. The host owns the choice: it passes it back in `selectedId`. After a pick the host may move
+ * the focus on (checkout: to the payment); if it does not, the focus stays in the picker (never on the page).
  */
 import { consume } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
@@ -45,6 +46,9 @@ export class ShCustomerPicker extends LitElement {
   /** The selectedId the shown name belongs to (undefined: none resolved yet). */
   private resolvedFor: number | null | undefined = undefined;
 
+  /** A pick left the focus in the picker: keep it there while the picker redraws. */
+  private keepFocus = false;
+
   override willUpdate(changed: PropertyValues<this>) {
     if (changed.has('selectedId')) this.changing = false;
     // services arrive through context (no property change), so compare with what was resolved instead.
@@ -84,6 +88,24 @@ export class ShCustomerPicker extends LitElement {
     if (this.input) this.input.value = '';
     void this.search.search('', true);
     this.firePicked({ id: c.id, name: c.name });
+    // The focused field (a result, the new-customer form) goes when the picker redraws.
+    this.keepFocus = this.matches(':focus-within');
+  }
+
+  override updated() {
+    if (!this.keepFocus) return;
+    if (!this.matches(':focus-within') && this.ownerDocument.activeElement !== this.ownerDocument.body) {
+      this.keepFocus = false; // moved on by the user or the host meanwhile
+      return;
+    }
+    // the choice shows once the host passed it back; until then the search field holds the focus
+    const change = this.renderRoot.querySelector<HTMLButtonElement>('.chosen button');
+    if (change) {
+      this.keepFocus = false;
+      change.focus();
+    } else {
+      this.input?.focus();
+    }
   }
 
   private firePicked(detail: CustomerPickedDetail) {

@@ -14,9 +14,11 @@ export const dashboardStyles = css`
   .status { display: inline-flex; align-items: center; gap: 0.35rem; }
   .status i { width: 10px; height: 10px; border-radius: 50%; background: #ef4e4e; }
   .status.online i { background: #3ccf7a; }
+  .status.reconnecting i { background: #f5b940; }
   .pager { display: flex; gap: 0.5rem; align-items: center; justify-content: flex-end; margin-top: 0.5rem; }
   .feed li { margin: 0.2rem 0; font-size: 0.9rem; }
   .code { font-size: 1.6rem; letter-spacing: 0.15em; font-weight: 700; }
   td input { width: 100%; }
-  @media (max-width: 1100px) { .grid { grid-template-columns: 1fr; } .kpis { grid-template-columns: repeat(2, 1fr); } }
+  /* Two columns down to a 1024 px register screen; one below that. */
+  @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } .kpis { grid-template-columns: repeat(2, 1fr); } }
 `;

@@ -10,6 +10,7 @@ import type { StoreEvent } from '../../../protocol/events.js';
 import type { Hold, Product, SerialMode } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
+import { NamesController } from '../../controllers/names-controller.js';
 import { SyncController } from '../../controllers/sync-controller.js';
 import { navigate, toast } from '../../events/index.js';
 import { formatCents, formatDateTime, formatTimeLeft } from '../../format.js';
@@ -25,7 +26,7 @@ import {
 import { MODE_LABEL } from '../product-picker/product-picker.component.js';
 import type { ShProductSerials } from '../product-serials/product-serials.component.js';
 import type { SerialsEnteredEvent } from '../serial-entry/serial-entry.component.js';
-import { HubClock } from './hub-clock.js';
+import { HubClock } from '../../sync/hub-clock.js';
 import { productDetailStyles } from './product-detail.styles.js';
 import { downloadText, serialsCsv, type ExportStatus } from './serial-export.js';
 
@@ -74,7 +75,9 @@ export class ShProductDetail extends LitElement {
 
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
-  private readonly live = new SyncController(this, () => this.services?.sync, (ev) => this.handleStoreEvent(ev));
+  private readonly live = new SyncController(this, () => this.services?.sync, (ev, replayed) => this.handleStoreEvent(ev, replayed));
+  /** Who holds a serial, by name where this viewer may read staff names. */
+  private readonly names = new NamesController(this, () => this.services);
 
   @query('sh-product-serials') private serialList?: ShProductSerials;
 
@@ -154,8 +157,8 @@ export class ShProductDetail extends LitElement {
 
   // ---- handlers
 
-  private handleStoreEvent(ev: StoreEvent) {
-    this.clock.learn(ev);
+  private handleStoreEvent(ev: StoreEvent, replayed: boolean) {
+    this.clock.learn(ev, replayed);
     if (!LIST_EVENTS.has(ev.type) || !touchesProduct(ev, this.productId)) return;
     if (ev.type === 'product_updated') this.fetched = (ev.data as { product: Product }).product;
     clearTimeout(this.refreshTimer);
@@ -338,7 +341,7 @@ export class ShProductDetail extends LitElement {
           return html`<tr data-serial=${h.serial} data-terminal=${h.terminalId}>
             <td class="mono">${h.serial}</td>
             <td data-register>${terminals?.get(h.terminalId)?.name ?? h.terminalId}</td>
-            <td>${h.staffId}</td>
+            <td data-staff>${this.names.staff(h.staffId)}</td>
             <td>${formatDateTime(h.heldAt)}</td>
             <td class="time-left ${left < SOON_MS ? 'soon' : ''}">${formatTimeLeft(left)}</td>
           </tr>`;

@@ -25,6 +25,8 @@ const SEARCH_DEBOUNCE_MS = 250;
 export interface SoldSerial {
   serial: string;
   saleId: string;
+  /** The invoice's number, as its receipt and the customer's page show it. */
+  invoiceNumber?: number;
   line: number;
   at: number;
   customerId?: number;
@@ -157,7 +159,7 @@ export class ShProductSerials extends LitElement {
       (i) => html`<tr data-serial=${i.serial}>
         <td class="mono"><a href="#/lookup/${encodeURIComponent(i.serial)}"
           @click=${(e: Event) => this.handleLink(e, `#/lookup/${encodeURIComponent(i.serial)}`)}>${i.serial}</a></td>
-        <td class="mono" title=${i.saleId ?? ''}>${i.saleId ? i.saleId.slice(0, 8) : '—'}${i.line !== undefined ? html` <span class="muted">line ${i.line + 1}</span>` : nothing}</td>
+        <td data-invoice title=${i.saleId ?? ''}>${i.invoiceNumber ? `Invoice #${i.invoiceNumber}` : i.saleId ? html`<span class="mono">${i.saleId.slice(0, 8)}</span>` : '—'}${i.line !== undefined ? html` <span class="muted">line ${i.line + 1}</span>` : nothing}</td>
         <td>${this.renderCustomer(i.customerId)}</td>
         <td>${i.at ? formatDateTime(i.at) : '—'}</td>
       </tr>`,

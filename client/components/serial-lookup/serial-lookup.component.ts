@@ -1,6 +1,7 @@
 /**
  * Serial lookup from any screen: scan or type a serial (GS1 labels are cleaned up by the hub) to see where
- * it is, its timeline with who/where/when, and, if sold, its warranty status.
+ * it is, its timeline with who/where/when, and, if sold, its warranty status. People and registers are shown by
+ * name where this viewer may read them (staff names: supervisors; customers: cashiers and supervisors).
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -8,6 +9,7 @@ import { property, query, state } from 'lit/decorators.js';
 import type { Hold, Product, TimelineEntry } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
+import { NamesController } from '../../controllers/names-controller.js';
 import { navigate } from '../../events/index.js';
 import { formatDate, formatDateTime } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
@@ -17,7 +19,9 @@ interface Match {
   product: Product;
   state: string;
   hold: Hold | null;
-  sale: { saleId: string; customerId: number | null; soldAt: number; warrantyEndsAt: number | null; underWarranty: boolean } | null;
+  sale: {
+    saleId: string; invoiceNumber: number | null; customerId: number | null; soldAt: number; warrantyEndsAt: number | null; underWarranty: boolean;
+  } | null;
   timeline: TimelineEntry[];
 }
 
@@ -43,6 +47,8 @@ export class ShSerialLookup extends LitElement {
 
   @consume({ context: appContext, subscribe: true }) services?: AppServices;
 
+  private readonly names = new NamesController(this, () => this.services);
+
   @query('input') private input!: HTMLInputElement;
 
   @state() private results: Match[] | null = null;
@@ -54,8 +60,12 @@ export class ShSerialLookup extends LitElement {
   @property({ type: Boolean }) compact = false;
 
   override firstUpdated() {
-    if (this.serial) void this.lookup(this.serial);
     this.input.focus();
+  }
+
+  override updated(changed: Map<PropertyKey, unknown>) {
+    // a new route (#/lookup/<serial>) while this view is open looks the new serial up too
+    if (changed.has('serial') && this.serial) void this.lookup(this.serial);
   }
 
   private async lookup(raw: string) {
@@ -85,6 +95,12 @@ export class ShSerialLookup extends LitElement {
     });
   }
 
+  private renderCustomer(id: number) {
+    const name = this.names.customer(id) ?? `customer ${id}`;
+    if (!this.names.canReadCustomers) return name;
+    return html`<a href="#/customer/${id}" @click=${(e: Event) => (e.preventDefault(), navigate(this, `#/customer/${id}`))}>${name}</a>`;
+  }
+
   private renderMatch(m: Match) {
     return html`<div class="card match" data-serial=${m.serial}>
       <div class="row">
@@ -93,13 +109,13 @@ export class ShSerialLookup extends LitElement {
         <a href="#/product/${m.product.id}" @click=${(e: Event) => (e.preventDefault(), navigate(this, `#/product/${m.product.id}`))}>
           ${m.product.partNumber} · ${m.product.name}</a>
       </div>
-      ${m.hold ? html`<p class="muted">Held by register ${m.hold.terminalId} until ${formatDateTime(m.hold.expiresAt)}</p>` : nothing}
+      ${m.hold ? html`<p class="muted" data-held-by>Held at ${this.names.register(m.hold.terminalId)} by ${this.names.staff(m.hold.staffId)}
+        until ${formatDateTime(m.hold.expiresAt)}</p>` : nothing}
       ${m.sale
-        ? html`<p>
-            Sold ${formatDate(m.sale.soldAt)} on invoice <span class="mono">${m.sale.saleId.slice(0, 8)}</span>
-            ${m.sale.customerId
-              ? html` to <a href="#/customer/${m.sale.customerId}" @click=${(e: Event) => (e.preventDefault(), navigate(this, `#/customer/${m.sale!.customerId}`))}>customer ${m.sale.customerId}</a>`
-              : ''}.
+        ? html`<p data-sold>
+            Sold ${formatDate(m.sale.soldAt)} on ${m.sale.invoiceNumber
+              ? `invoice #${m.sale.invoiceNumber}`
+              : html`invoice <span class="mono">${m.sale.saleId.slice(0, 8)}</span>`}${m.sale.customerId ? html` to ${this.renderCustomer(m.sale.customerId)}` : ''}.
             ${m.sale.warrantyEndsAt
               ? html`<strong class=${m.sale.underWarranty ? 'ok' : 'error'} data-warranty=${m.sale.underWarranty ? 'active' : 'ended'}>
                   ${m.sale.underWarranty ? 'Under warranty' : 'Warranty ended'} (until ${formatDate(m.sale.warrantyEndsAt)})</strong>`
@@ -109,7 +125,7 @@ export class ShSerialLookup extends LitElement {
       <ol>
         ${m.timeline.map(
           (e) => html`<li>${formatDateTime(e.at)} · <strong>${EVENT_LABEL[e.type] ?? e.type}</strong>
-            · staff ${e.staffId}${e.terminalId ? html` · register ${e.terminalId}` : ' · back office'}${e.reason ? html` · “${e.reason}”` : ''}</li>`,
+            · ${this.names.staff(e.staffId)} · ${this.names.register(e.terminalId)}${e.reason ? html` · “${e.reason}”` : ''}</li>`,
         )}
       </ol>
     </div>`;

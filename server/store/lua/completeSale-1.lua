@@ -8,8 +8,9 @@
       payments: the payments match the invoice's.
   Enforced lines present, per serial, a hold this register still owns for this sale with its current token.
   Solicit lines carry one non-empty serial per unit (not checked against stock); a solicit serial already
-  sold and not returned is flagged in the event (repeatedSolicitSerials) for the supervisors. Holds of the
-  sale that the invoice does not use are released.
+  sold and not returned is flagged in the event (repeatedSolicitSerials) and kept as a supervisor alert
+  (kind solicit_repeat, in the store's alerts list, written with the sale). Holds of the sale that the invoice
+  does not use are released.
   Two modes:
     lines given (REST): the caller's lines and customer, at today's prices (REST callers cannot set prices).
     fromOpenSale (live): the register's open sale (cart) is read here and gives the lines, their prices and
@@ -19,10 +20,11 @@
       SALE_REJECTED serial_required {line, lineId}. Only then the invoice and the checks of both modes.
   Input:
     KEYS[1] store meta key (an open sale is read from cart:<saleId>)
-    ARGV[1] json {saleId, storeId, terminalId, staffId, payments: [{method, amountCents}]} and either
+    ARGV[1] json {saleId, storeId, terminalId, staffId, payments: [{method, amountCents}], alertsKept?} and either
                  {customerId|null, lines: [{productId, quantity, serials: [{serial, token}]}]}
                  or {fromOpenSale: true}
-  Output: {ok, invoice, replayed} | SALE_ID_CONFLICT {reason: different_request}? | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
+  Output: {ok, invoice, replayed, alerts: [alert]} (alerts: the ones this sale raised, for the hub to send
+          live; none on a replay) | SALE_ID_CONFLICT {reason: different_request}? | CUSTOMER_NOT_FOUND | PRODUCT_NOT_FOUND {line}
           | HOLD_LOST {line, serial, reason} | OUT_OF_STOCK {line}
           | SALE_REJECTED {line?, reason: serial_count | serials_not_expected | duplicate | underpaid | card_overpaid
                            | total_too_large}
@@ -34,6 +36,8 @@
 -- @include "dates"
 -- Lua's cjson keeps 14 significant digits: one sale stays well below that.
 local MAX_TOTAL_CENTS = 1e13
+-- Solicit serials sold again get one alert each, up to this many per sale.
+local MAX_REPEAT_ALERTS = 10
 
 -- JavaScript's text of a value that may be null (messages read as the hub's own did).
 local function text(v)
@@ -214,8 +218,8 @@ for i, line in ipairs(s.lines) do
       end
     end
     redis.call('ZADD', soldKey(pid), now, e.serial)
-    redis.call('HSET', K.soldInfo, latestId,
-      cjson.encode({ saleId = s.saleId, line = i - 1, customerId = customerId, at = now, earlier = earlier }))
+    redis.call('HSET', K.soldInfo, latestId, cjson.encode({ saleId = s.saleId, invoiceNumber = number, line = i - 1,
+      customerId = customerId, at = now, earlier = earlier }))
     appendTimeline(e.serial, { k = 'sold', p = pid, at = now, s = s.staffId, t = s.terminalId, r = s.saleId, c = customerId })
     sold[#sold + 1] = e.serial
     if warrantyEnd and customerId then
@@ -247,4 +251,27 @@ local stock = {}
 for pid in pairs(touched) do stock[#stock + 1] = stockOf(pid) end
 emit('sale_completed', { saleId = s.saleId, number = number, terminalId = s.terminalId, staffId = s.staffId,
   customerId = customerId, totalCents = total, lines = lines, stock = stock, repeatedSolicitSerials = repeats })
-return ok({ invoice = invoice, replayed = false })
+
+-- A solicit serial sold again (a typo or a fraud) is kept for the supervisors with the sale itself, so a
+-- dashboard opened later still shows it; the hub sends the same alerts live.
+local alerts = {}
+if #repeats > 0 then
+  local terminal = cjson.decode(redis.call('HGET', K.terminals, s.terminalId) or '{}')
+  local where = type(terminal.name) == 'string' and terminal.name or s.terminalId
+  for n, r in ipairs(repeats) do
+    if n > MAX_REPEAT_ALERTS then break end
+    local before = r.previousSaleId and redis.call('GET', invoiceKey(r.previousSaleId))
+    local previousNumber = before and cjson.decode(before).number or nil
+    local p = products[r.productId]
+    local alert = { kind = 'solicit_repeat', at = now, terminalId = s.terminalId, staffId = s.staffId,
+      message = 'Serial ' .. r.serial .. ' of ' .. p.partNumber .. ' (' .. p.name .. ') was sold again on invoice #' .. number
+        .. ' at ' .. where .. ': it was already sold' .. (previousNumber and (' on invoice #' .. previousNumber) or '')
+        .. ' and not returned. A typo, or fraud?',
+      details = { productId = r.productId, serial = r.serial, saleId = s.saleId, number = number,
+        previousSaleId = r.previousSaleId or cjson.null, previousNumber = previousNumber or cjson.null } }
+    redis.call('LPUSH', K.alerts, cjson.encode(alert))
+    alerts[#alerts + 1] = alert
+  end
+  redis.call('LTRIM', K.alerts, 0, (tonumber(s.alertsKept) or 100) - 1)
+end
+return ok({ invoice = invoice, replayed = false, alerts = alerts })

@@ -162,7 +162,7 @@ if customerId then
 end
 inv.returns[#inv.returns + 1] = r.returnId
 redis.call('SET', invoiceKey(r.saleId), cjson.encode(inv))
-local ret = { returnId = r.returnId, saleId = r.saleId, terminalId = r.terminalId, staffId = r.staffId,
+local ret = { returnId = r.returnId, saleId = r.saleId, invoiceNumber = inv.number, terminalId = r.terminalId, staffId = r.staffId,
   reason = r.reason, lines = eventLines, refundCents = refund, returnedAt = now, requestHash = fingerprint }
 redis.call('SET', returnKey(r.returnId), cjson.encode(ret))
 ret.requestHash = nil

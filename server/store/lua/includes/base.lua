@@ -13,7 +13,7 @@ local K = {
   holds = P .. 'holds',                -- hash: "<pid>:<serial>" -> hold json
   holdExpiry = P .. 'hexp',            -- zset: "<pid>:<serial>" -> expiry (ms)
   timeline = P .. 'tl',                -- hash: serial -> timeline entries (json), one per line
-  soldInfo = P .. 'si',                -- hash: "<pid>:<sold member>" -> {saleId, line, customerId, at, earlier?}
+  soldInfo = P .. 'si',                -- hash: "<pid>:<sold member>" -> {saleId, invoiceNumber, line, customerId, at, earlier?}
   invoices = P .. 'invoices',          -- zset: sale id -> completed at (ms)
   invoiceNumbers = P .. 'invnum',      -- hash: invoice number (as printed on the receipt) -> sale id
   receipts = P .. 'receipts',          -- zset: receipt id -> received at (ms)
@@ -24,7 +24,7 @@ local K = {
   terminals = P .. 'terminals',        -- hash: terminal id -> terminal json
   terminalTokens = P .. 'termtok',     -- hash: sha256(device token) -> terminal id
   presence = P .. 'presence',          -- hash: terminal id -> presence json {online, since, lastSeen, hub, staffId}
-  alerts = P .. 'alerts',              -- list: the latest supervisor alerts (json, newest first; written by the hub)
+  alerts = P .. 'alerts',              -- list: the latest supervisor alerts (json, newest first; by the hub and completeSale)
 }
 local function productKey(pid) return P .. 'product:' .. pid end      -- hash: the product's fields
 local function inStockKey(pid) return P .. 'in:' .. pid end           -- zset (lex, score 0): serials in stock
