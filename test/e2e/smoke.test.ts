@@ -39,7 +39,7 @@ test('at 1024x768 the header is one line, with every menu item and a long name',
     storeId: store.storeId, staffCode: '1002', pin: '4444',
     pairing: { terminalId: store.terminals[0]!.id, terminalName: 'Register 1', deviceToken: store.terminals[0]!.deviceToken },
   });
-  assert.equal(await page.locator('nav a').allTextContents(), ['Checkout', 'Receiving', 'Products', 'Customers', 'Serial lookup', 'Dashboard']);
+  assert.equal(await page.locator('nav a').allTextContents(), ['Checkout', 'Receiving', 'Products', 'Customers', 'Returns', 'Serial lookup', 'Dashboard']);
   const box = await page.evaluate(() => {
     const header = document.querySelector('sh-app')!.shadowRoot!.querySelector('header')!;
     const tops = [...header.querySelectorAll('nav a, sh-connection-badge, .user, button')].map((el) => el.getBoundingClientRect());

@@ -155,7 +155,8 @@ test('a solicit serial sold three times keeps one sold entry per sale; returns t
   const newestFirst = await soldItems();
   assert.equal(newestFirst.map((i) => [i.serial, i.saleId]), [['TWICE-1', c.saleId], ['TWICE-1', b.saleId], ['TWICE-1', a.saleId]]);
   assert.is(newestFirst[2]!.customerId, cid);
-  assert.equal(Object.keys(newestFirst[0]!).sort(), ['at', 'line', 'saleId', 'serial']);
+  assert.equal(Object.keys(newestFirst[0]!).sort(), ['at', 'invoiceNumber', 'line', 'saleId', 'serial']);
+  assert.equal(newestFirst.map((i) => (i as SoldItem & { invoiceNumber: number }).invoiceNumber), [c.number, b.number, a.number]);
   assert.equal((await soldItems('twice')).map((i) => i.saleId).sort(), [a.saleId, b.saleId, c.saleId].sort());
   assert.is((await lookup(store, 'TWICE-1')).sale!.saleId, c.saleId);
   // the event of each repeat names the sale that sold the serial before (the supervisors' alert reads it)
