@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { createStore, newSaleId, PINS, productWithStock, startTestHub, type TestStore } from '../helpers/hub.js';
+import { createStore, PINS, productWithStock, sellToCustomer, startTestHub, type TestStore } from '../helpers/hub.js';
 import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
 const test = browserSuite('e2e customers');
@@ -34,23 +34,6 @@ async function cashierPage(browser: Browser, hub: Hub, store: TestStore): Promis
   return page;
 }
 
-/** Holds (enforced) and sells serials to a customer on register 1, over REST. */
-async function sell(store: TestStore, product: { id: number; priceCents: number }, serials: string[], customerId: number) {
-  const saleId = newSaleId();
-  const held = [];
-  for (const serial of serials) {
-    const r = await store.cashier.post('/api/holds', { productId: product.id, serial, saleId });
-    assert.is(r.status, 201, JSON.stringify(r.body));
-    held.push({ serial, token: r.body.hold.token as number });
-  }
-  const sale = await store.cashier.post('/api/sales', {
-    saleId, customerId,
-    lines: [{ productId: product.id, quantity: serials.length, serials: held }],
-    payments: [{ method: 'cash', amountCents: product.priceCents * serials.length + 100 }],
-  });
-  assert.is(sale.status, 200, JSON.stringify(sale.body));
-  return sale.body.invoice as { saleId: string; number: number; totalCents: number; lines: { warrantyEndsAt?: number }[] };
-}
 
 async function search(page: Page, text: string) {
   await page.getByLabel('Search customers').fill(text);
@@ -124,7 +107,7 @@ test('a cashier creates a customer, finds them by name and phone, and their page
   await page.getByText('No purchases yet.').waitFor();
 
   // A sale on register 1 shows up on the open customer page by itself.
-  const sale = await sell(store, drill, ['DRL-0001'], customerId);
+  const sale = await sellToCustomer(store, drill, ['DRL-0001'], customerId);
   const invoice = page.locator(`sh-customer-detail article[data-sale-id="${sale.saleId}"]`);
   await invoice.waitFor({ timeout: WAIT_MS });
   assert.is(await invoice.locator('a[data-serial="DRL-0001"]').count(), 1);
@@ -141,7 +124,7 @@ test('a cashier creates a customer, finds them by name and phone, and their page
   assert.match(await record.innerText(), 'Under warranty');
 
   // A second sale, then a return of the first serial: the record says returned, the invoice shows the return.
-  const second = await sell(store, drill, ['DRL-0002'], customerId);
+  const second = await sellToCustomer(store, drill, ['DRL-0002'], customerId);
   await page.locator(`sh-customer-detail article[data-sale-id="${second.saleId}"]`).waitFor({ timeout: WAIT_MS });
   const returnId = `ret-${randomUUID()}`;
   const ret = await store.cashier.post('/api/returns', {

@@ -6,7 +6,7 @@
  */
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
-import { createStore, newSaleId, PINS, productWithStock, type TestStore } from '../helpers/hub.js';
+import { createStore, PINS, productWithStock, sellToCustomer, type TestStore } from '../helpers/hub.js';
 import { browserSuite, type TestHub as Hub, loginAt, registerContext, screenshot } from '../helpers/browser.js';
 
 const test = browserSuite('e2e returns');
@@ -23,22 +23,6 @@ async function openPage(browser: Browser, hub: Hub, store: TestStore, who: 'cash
   return page;
 }
 
-/** Holds and sells enforced serials to a customer on register 1, over REST. */
-async function sell(store: TestStore, product: { id: number; priceCents: number }, serials: string[], customerId: number) {
-  const saleId = newSaleId();
-  const held = [];
-  for (const serial of serials) {
-    const r = await store.cashier.post('/api/holds', { productId: product.id, serial, saleId });
-    assert.is(r.status, 201, JSON.stringify(r.body));
-    held.push({ serial, token: r.body.hold.token as number });
-  }
-  const sale = await store.cashier.post('/api/sales', {
-    saleId, customerId, lines: [{ productId: product.id, quantity: serials.length, serials: held }],
-    payments: [{ method: 'card', amountCents: product.priceCents * serials.length }],
-  });
-  assert.is(sale.status, 200, JSON.stringify(sale.body));
-  return sale.body.invoice as { saleId: string; number: number };
-}
 
 async function chooseAndReview(page: Page, serial: string, reason: string) {
   await page.locator(`sh-returns input[data-serial="${serial}"]`).check();
@@ -55,7 +39,7 @@ test('a cashier returns a sold serial from the customer page: back in stock, sho
     ['RT-1', 'RT-2'],
   );
   const customer = (await store.cashier.post('/api/customers', { name: 'Rita Return', phone: '+1 555-0199' })).body.customer;
-  const invoice = await sell(store, phone, ['RT-1'], customer.id);
+  const invoice = await sellToCustomer(store, phone, ['RT-1'], customer.id, 'card');
 
   // The supervisor opens the same return first, by the number on the receipt, and leaves it at the confirmation.
   const late = await openPage(browser, hub, store, 'supervisor');

@@ -165,3 +165,26 @@ export async function productWithStock(store: TestStore, p: ProductInput, stock:
 }
 
 export const newSaleId = () => randomUUID();
+
+/**
+ * Holds enforced serials for a sale on register 1 and sells them to a customer, over REST, paid in cash (a
+ * little over, for change) or by card.
+ */
+export async function sellToCustomer(
+  store: TestStore, product: { id: number; priceCents: number }, serials: string[], customerId: number, method: 'cash' | 'card' = 'cash',
+) {
+  const saleId = newSaleId();
+  const held = [];
+  for (const serial of serials) {
+    const r = await store.cashier.post('/api/holds', { productId: product.id, serial, saleId });
+    if (r.status !== 201) throw new Error(`hold ${serial}: ${JSON.stringify(r.body)}`);
+    held.push({ serial, token: r.body.hold.token as number });
+  }
+  const total = product.priceCents * serials.length;
+  const sale = await store.cashier.post('/api/sales', {
+    saleId, customerId, lines: [{ productId: product.id, quantity: serials.length, serials: held }],
+    payments: [{ method, amountCents: method === 'cash' ? total + 100 : total }],
+  });
+  if (sale.status !== 200) throw new Error(`sale: ${JSON.stringify(sale.body)}`);
+  return sale.body.invoice as { saleId: string; number: number; totalCents: number; lines: { warrantyEndsAt?: number }[] };
+}
