@@ -3,11 +3,22 @@
  * the figures many times a second, and a chart that animates constantly is unreadable. `data-state` says
  * whether the canvas shows the latest figures (`drawn`) or a redraw is due (`pending`).
  */
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartDataset } from 'chart.js';
+import type { Chart, ChartDataset } from 'chart.js';
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+/**
+ * Chart.js is loaded the first time a chart is drawn: only the dashboard draws charts, so a register's app
+ * (checkout, receiving) starts without it (it is about a third of the app's code).
+ */
+let chartJs: Promise<typeof Chart> | null = null;
+function loadChartJs(): Promise<typeof Chart> {
+  chartJs ??= import('chart.js').then(({ BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip }) => {
+    Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+    return Chart;
+  });
+  return chartJs;
+}
 
 const REDRAW_MS = 1_000;
 
@@ -33,16 +44,19 @@ export class ShBarChart extends LitElement {
   private lastDraw = 0;
 
   override firstUpdated() {
-    this.createChart();
+    void this.createChart();
   }
 
   override connectedCallback() {
     super.connectedCallback();
-    if (this.hasUpdated && !this.chart) this.createChart();
+    if (this.hasUpdated && !this.chart) void this.createChart();
   }
 
-  private createChart() {
-    this.chart = new Chart<'bar', number[], string>(this.canvas, {
+  private async createChart() {
+    this.dataset.state = 'pending';
+    const ChartClass = await loadChartJs();
+    if (!this.isConnected || this.chart) return; // removed meanwhile, or drawn by an earlier call
+    this.chart = new ChartClass<'bar', number[], string>(this.canvas, {
       type: 'bar',
       data: { labels: this.labels, datasets: this.datasets },
       options: {
