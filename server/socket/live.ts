@@ -22,6 +22,7 @@ import type { Caller, Deps } from '../deps.js';
 import type { Services } from '../services/index.js';
 import { duplicateRedis } from '../redis/connection.js';
 import { HubError } from '../store/errors.js';
+import { storeKeys } from '../store/keys.js';
 
 /** Largest socket message; requests are small (receipts go over REST). */
 export const MAX_SOCKET_MESSAGE_BYTES = 256 * 1024;
@@ -296,6 +297,27 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
       } catch (err) {
         deps.log.warn({ err, storeId }, 'heartbeat failed; retrying next beat');
       }
+    }
+    await closeEndedSessions();
+  }
+
+  /**
+   * A session ended elsewhere closes its sockets through the adapter (endSessions) at once; should that message
+   * be lost (a hub that was cut off from Redis at the time), this check on every beat closes them anyway: a
+   * socket's requests are never served for longer than one beat past the end of its session.
+   */
+  async function closeEndedSessions() {
+    const sockets = [...io.of('/').sockets.values()];
+    const keys = [...new Set(sockets.map((s) => storeKeys(s.data.storeId).session(s.data.caller.sessionHash)))];
+    if (keys.length === 0) return;
+    try {
+      const alive = await Promise.all(keys.map((k) => deps.redis.exists(k)));
+      const ended = new Set(keys.filter((_, i) => alive[i] === 0));
+      for (const s of sockets) {
+        if (ended.has(storeKeys(s.data.storeId).session(s.data.caller.sessionHash))) s.disconnect(true);
+      }
+    } catch (err) {
+      deps.log.warn({ err }, 'session check failed; retrying next beat');
     }
   }
   const timer = setInterval(() => void beat(), heartbeatMs);

@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoreSync } from '../../client/sync/store-sync.js';
 import { holdKey } from '../../client/sync/store-state.js';
+import { hashToken } from '../../server/services/secrets.js';
 import { storeKeys } from '../../server/store/keys.js';
 import { createStore, productWithStock, redisUrl, startTestHub } from '../helpers/hub.js';
 import { connectRegister, until } from '../helpers/live.js';
@@ -101,6 +102,24 @@ test('a session ended while its register is away cannot come back through connec
   await until(() => a.status === 'refused', 5_000, 'the refusal');
   assert.is(a.refusal?.code, 'UNAUTHENTICATED');
   assert.is(a.socket.connected, false);
+});
+
+test('a session that ended without its sockets being told (the message lost) is closed at the next beat', async (ctx) => {
+  const hub = await startTestHub({}, redisUrl(), { heartbeatMs: 200 });
+  try {
+    const store = await createStore(hub);
+    const a = register(ctx, hub.url, store.cashier.token!);
+    await a.ready();
+    let dropped = false;
+    a.socket.on('disconnect', () => (dropped = true));
+    // the session's end reaches Redis but no hub hears of it (as if the adapter's message were lost)
+    await ctx.redis.del(storeKeys(store.storeId).session(hashToken(store.cashier.token!)));
+    await until(() => dropped, 3_000, 'the hub to close the socket of the ended session');
+    await until(() => a.status === 'refused', 3_000, 'the reconnection to be refused');
+    assert.is(a.refusal?.code, 'UNAUTHENTICATED');
+  } finally {
+    await hub.close();
+  }
 });
 
 test('a script whose reply was lost on the way from Redis is not run again: the register hears UNAVAILABLE, and its resync shows the write', async (ctx) => {
