@@ -16,6 +16,7 @@ import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
 import { NamesController } from '../../controllers/names-controller.js';
 import { SyncController } from '../../controllers/sync-controller.js';
+import { HubClock } from '../../sync/hub-clock.js';
 import { toast, type CustomerPickedDetail } from '../../events/index.js';
 import { formatCents, formatDate, formatTimeLeft, parseMoney } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.js';
@@ -110,14 +111,16 @@ export class ShCheckout extends LitElement {
   @state() private ackedSale: OpenSale | null = null;
   private ackedOpen = false;
   private pendingFocus: string | null = null;
-  private clock = 0;
+  private ticker = 0;
+  /** The hub's time, estimated: a hold's time left is measured against it, not the register's clock. */
+  private readonly hubClock = new HubClock();
   private lastSignature = '';
   private unsubscribe: (() => void) | null = null;
 
   override connectedCallback() {
     super.connectedCallback();
     window.addEventListener('keydown', this.handleKeydown);
-    this.clock = window.setInterval(() => this.requestUpdate(), 1000);
+    this.ticker = window.setInterval(() => this.requestUpdate(), 1000);
     this.unsubscribe = this.services?.sync.subscribe((why) => why === 'resync' && this.handleResync()) ?? null;
     void this.ensureSale();
   }
@@ -125,7 +128,7 @@ export class ShCheckout extends LitElement {
   override disconnectedCallback() {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.handleKeydown);
-    clearInterval(this.clock);
+    clearInterval(this.ticker);
     this.unsubscribe?.();
   }
 
@@ -176,6 +179,7 @@ export class ShCheckout extends LitElement {
   }
 
   private handleEvent(ev: StoreEvent, replayed: boolean) {
+    this.hubClock.learn(ev, replayed);
     // A change replayed after an outage is what the resync notice is about: keep the signature from before it.
     if (!replayed && ev.type === 'open_sale_changed' && ev.data.terminalId === this.services?.session.terminalId) {
       this.lastSignature = this.signature((ev.data.sale as OpenSale | null) ?? null);
@@ -518,7 +522,7 @@ export class ShCheckout extends LitElement {
         ? html`<span class="mono" data-serial-of=${line.lineId}>${line.serial}</span>
             ${line.serialMode === 'enforced'
               ? html`<span class="pill held" title="held for this register">held · ${formatTimeLeft(
-                  (state.holds.get(`${line.productId}:${line.serial}`)?.expiresAt ?? line.expiresAt ?? 0) - Date.now(),
+                  (state.holds.get(`${line.productId}:${line.serial}`)?.expiresAt ?? line.expiresAt ?? 0) - this.hubClock.now(),
                 )}</span>`
               : html`<span class="pill">typed</span>
                   <button type="button" class="small" aria-label="Change serial of ${line.name}" @click=${() => this.editSerial(line)}>Edit</button>`}`
