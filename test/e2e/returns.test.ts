@@ -50,8 +50,15 @@ test('a cashier returns a sold serial from the customer page: back in stock, sho
   assert.match(await late.locator('sh-returns header').innerText(), /Rita Return/);
   await chooseAndReview(late, 'RT-1', 'Changed mind');
 
-  // The cashier starts from the customer's page.
+  // The serial lookup offers the return of a sold serial: it opens the invoice with that serial chosen.
   const page = await openPage(browser, hub, store, 'cashier2');
+  await page.evaluate(() => (location.hash = '#/lookup/RT-1'));
+  await page.locator('sh-serial-lookup .match[data-serial="RT-1"] [data-sold]').waitFor();
+  await page.getByRole('button', { name: 'Return it' }).click();
+  await page.locator(`sh-returns header[data-sale-id="${invoice.saleId}"]`).waitFor();
+  await page.locator('sh-returns input[data-serial="RT-1"]:checked').waitFor();
+
+  // The cashier starts from the customer's page.
   await page.evaluate((id) => (location.hash = `#/customer/${id}`), customer.id);
   await page.getByRole('button', { name: `Return items of invoice ${invoice.number}` }).click();
   await page.locator(`sh-returns header[data-sale-id="${invoice.saleId}"]`).waitFor();

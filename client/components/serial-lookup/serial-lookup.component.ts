@@ -6,6 +6,7 @@
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { allows } from '../../../protocol/permissions.js';
 import type { Hold, Product, TimelineEntry } from '../../../protocol/schemas.js';
 import { ApiError } from '../../api/http.js';
 import { appContext, type AppServices } from '../../context/session.js';
@@ -120,6 +121,10 @@ export class ShSerialLookup extends LitElement {
               ? html`<strong class=${m.sale.underWarranty ? 'ok' : 'error'} data-warranty=${m.sale.underWarranty ? 'active' : 'ended'}>
                   ${m.sale.underWarranty ? 'Under warranty' : 'Warranty ended'} (until ${formatDate(m.sale.warrantyEndsAt)})</strong>`
               : html`<span class="muted">No warranty.</span>`}
+            ${this.services && allows(this.services.session.role, 'sales:return')
+              ? html`<button type="button" data-return
+                  @click=${() => navigate(this, `#/returns/${encodeURIComponent(m.sale!.saleId)}/${encodeURIComponent(m.serial)}`)}>Return it</button>`
+              : nothing}
           </p>`
         : nothing}
       <ol>
