@@ -307,15 +307,17 @@ export function attachLiveHub(server: HttpServer, deps: Deps, services: Services
    * socket's requests are never served for longer than one beat past the end of its session.
    */
   async function closeEndedSessions() {
-    const sockets = [...io.of('/').sockets.values()];
-    const keys = [...new Set(sockets.map((s) => storeKeys(s.data.storeId).session(s.data.caller.sessionHash)))];
-    if (keys.length === 0) return;
+    /** session key -> this hub's sockets of it */
+    const bySession = new Map<string, LiveSocket[]>();
+    for (const s of io.of('/').sockets.values()) {
+      const key = storeKeys(s.data.storeId).session(s.data.caller.sessionHash);
+      bySession.set(key, [...(bySession.get(key) ?? []), s]);
+    }
+    if (bySession.size === 0) return;
     try {
+      const keys = [...bySession.keys()];
       const alive = await Promise.all(keys.map((k) => deps.redis.exists(k)));
-      const ended = new Set(keys.filter((_, i) => alive[i] === 0));
-      for (const s of sockets) {
-        if (ended.has(storeKeys(s.data.storeId).session(s.data.caller.sessionHash))) s.disconnect(true);
-      }
+      keys.forEach((k, i) => alive[i] === 0 && bySession.get(k)!.forEach((s) => s.disconnect(true)));
     } catch (err) {
       deps.log.warn({ err }, 'session check failed; retrying next beat');
     }
