@@ -4,6 +4,7 @@
  * freeze past its lease was refused a sale.
  */
 import { parseArgs } from 'node:util';
+import { buildHubBundle } from '../helpers/hub-bundle.js';
 import { formatReport, runChaos } from './orchestrator.js';
 
 const { values } = parseArgs({
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     registers: { type: 'string', default: '10' },
   },
 });
+buildHubBundle(); // the hubs run as npm start runs them: the bundle of this checkout, not one left from before
 const report = await runChaos({
   seconds: Number(values.seconds), seed: Number(values.seed), hubs: Number(values.hubs), registers: Number(values.registers),
 });
