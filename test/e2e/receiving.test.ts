@@ -113,9 +113,10 @@ test('a paste of 500 serials, a CSV import and a quantity line go out as one rec
   await page.getByRole('button', { name: 'Add pasted serials' }).click();
   await page.locator('[data-check="count"]', { hasText: '500 serials / quantity 500' }).waitFor();
 
-  // A CSV whose serial column is not the first one.
+  // A CSV whose serial column is not the first one, imported once its line is the one being filled.
   await picker.fill('CSV-P');
   await picker.press('Enter');
+  await page.locator('tr[data-part="CSV-P"][aria-current="true"]').waitFor();
   await page.getByLabel('Import CSV').setInputFiles({
     name: 'delivery.csv', mimeType: 'text/csv', buffer: Buffer.from('Part,Serial\nCSV-P,rt-0001\nCSV-P,RT-0002\n'),
   });
